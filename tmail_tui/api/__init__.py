@@ -1,0 +1,22 @@
+"""Client for the Temp Mail User API: models, errors and the async HTTP client."""
+
+from .client import DEFAULT_BASE_URL, TempMailClient
+from .errors import (
+    ApiError,
+    AuthError,
+    InvalidRequestError,
+    NetworkError,
+    NotFoundError,
+    PlanError,
+    QuotaError,
+    ServerError,
+    TmailError,
+)
+from .models import Attachment, Domain, DomainList, Mailbox, Message, Quota
+
+__all__ = [
+    "DEFAULT_BASE_URL", "TempMailClient",
+    "ApiError", "AuthError", "InvalidRequestError", "NetworkError", "NotFoundError", "PlanError",
+    "QuotaError", "ServerError", "TmailError",
+    "Attachment", "Domain", "DomainList", "Mailbox", "Message", "Quota",
+]

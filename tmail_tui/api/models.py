@@ -1,0 +1,221 @@
+"""Typed views of the API's JSON.
+
+The server is not ours: every parser here tolerates unknown fields, missing fields and nulls, and keeps the raw
+value of any timestamp it cannot parse. Strings are kept as the server sent them; sanitising is the display's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+def parse_time(raw: object) -> datetime | None:
+    """An aware datetime from the API's timestamps, or None when it can't be read.
+
+    `expire_at` and the quota reset carry an offset. `receivedAt` has none: the documented examples show it equal to
+    the box's `created_at` in UTC, so a naive value is taken as UTC.
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    text = raw.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _str(value: object, default: str = "") -> str:
+    if value is None:
+        return default
+    return value if isinstance(value, str) else str(value)
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes"}
+    return bool(value)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Domain:
+    domain: str
+    type: str = ""
+    custom: bool = False
+
+    @property
+    def is_premium(self) -> bool:
+        return self.type.lower() == "premium"
+
+    @classmethod
+    def from_api(cls, data: object) -> Domain | None:
+        data = _dict(data)
+        name = _str(data.get("domain")).strip()
+        if not name:
+            return None
+        return cls(domain=name, type=_str(data.get("type")), custom=_bool(data.get("custom")))
+
+
+@dataclass(frozen=True)
+class DomainList:
+    requested_type: str
+    allowed_types: tuple[str, ...]
+    domains: tuple[Domain, ...]
+
+    @classmethod
+    def from_api(cls, data: object) -> DomainList:
+        data = _dict(data)
+        allowed = data.get("allowed_types")
+        raw_domains = data.get("domains")
+        domains = [Domain.from_api(d) for d in raw_domains] if isinstance(raw_domains, list) else []
+        return cls(
+            requested_type=_str(data.get("requested_type")),
+            allowed_types=tuple(_str(t) for t in allowed) if isinstance(allowed, list) else (),
+            domains=tuple(d for d in domains if d is not None),
+        )
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    email: str
+    id: str = ""
+    domain: str = ""
+    expire_at: datetime | None = None
+    expire_at_raw: str = ""
+    expires_in_seconds: int | None = None
+    created_at: datetime | None = None
+    created_at_raw: str = ""
+    # The token is a credential for the box on the website: never shown, never printed.
+    email_token: str = field(default="", repr=False)
+
+    @classmethod
+    def from_api(cls, data: object) -> Mailbox:
+        data = _dict(data)
+        email = _str(data.get("email")).strip()
+        domain = _str(data.get("domain")) or (email.rpartition("@")[2] if "@" in email else "")
+        return cls(
+            email=email,
+            id=_str(data.get("id")),
+            domain=domain,
+            expire_at=parse_time(data.get("expire_at")),
+            expire_at_raw=_str(data.get("expire_at")),
+            expires_in_seconds=_int(data.get("expires_in_seconds")),
+            created_at=parse_time(data.get("created_at")),
+            created_at_raw=_str(data.get("created_at")),
+            email_token=_str(data.get("email_token")),
+        )
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    extension: str = ""
+    size: int | None = None
+    url: str = ""
+
+    @classmethod
+    def from_api(cls, data: object) -> Attachment | None:
+        data = _dict(data)
+        name = _str(data.get("name"))
+        if not name:
+            return None
+        return cls(name=name, extension=_str(data.get("extension")), size=_int(data.get("size")),
+                   url=_str(data.get("url")))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    mailbox: str = ""  # the `to` address
+    subject: str = ""
+    from_name: str = ""
+    from_email: str = ""
+    received_at: datetime | None = None
+    received_raw: str = ""
+    is_seen: bool = False
+    is_html: bool = False
+    content: str = ""
+    attachments: tuple[Attachment, ...] = ()
+
+    @classmethod
+    def from_api(cls, data: object) -> Message | None:
+        data = _dict(data)
+        msg_id = _str(data.get("id"))
+        if not msg_id:
+            return None  # a message without an id cannot be read, saved or deleted: skip it
+        raw_attachments = data.get("attachments")
+        attachments = ([Attachment.from_api(a) for a in raw_attachments]
+                       if isinstance(raw_attachments, list) else [])
+        return cls(
+            id=msg_id,
+            mailbox=_str(data.get("to")),
+            subject=_str(data.get("subject")),
+            from_name=_str(data.get("from")),
+            from_email=_str(data.get("from_email")),
+            received_at=parse_time(data.get("receivedAt")),
+            received_raw=_str(data.get("receivedAt")),
+            is_seen=_bool(data.get("is_seen")),
+            is_html=_bool(data.get("html")),
+            content=_str(data.get("content")),
+            attachments=tuple(a for a in attachments if a is not None),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The message in the API's own field names, for `--json` output and the store."""
+        return {
+            "id": self.id, "to": self.mailbox, "subject": self.subject, "from": self.from_name,
+            "from_email": self.from_email, "receivedAt": self.received_raw, "is_seen": self.is_seen,
+            "html": self.is_html, "content": self.content,
+            "attachments": [a.to_json() for a in self.attachments],
+        }
+
+
+@dataclass(frozen=True)
+class Quota:
+    """The monthly quota as the last response's X-RateLimit-* headers told it."""
+
+    limit: int | None = None
+    used: int | None = None
+    remaining: int | None = None
+    reset: datetime | None = None
+    reset_raw: str = ""
+
+    @classmethod
+    def from_headers(cls, headers: Any) -> Quota | None:
+        names = ("x-ratelimit-limit", "x-ratelimit-used", "x-ratelimit-remaining", "x-ratelimit-reset")
+        if not any(headers.get(n) is not None for n in names):
+            return None
+        reset_raw = _str(headers.get("x-ratelimit-reset"))
+        return cls(
+            limit=_int(headers.get("x-ratelimit-limit")),
+            used=_int(headers.get("x-ratelimit-used")),
+            remaining=_int(headers.get("x-ratelimit-remaining")),
+            reset=parse_time(reset_raw),
+            reset_raw=reset_raw,
+        )
