@@ -49,6 +49,10 @@ class TempMailClient:
 
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, timeout: float = 30.0,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
+        api_key = api_key.strip()
+        if not api_key or any(c.isspace() or not c.isprintable() for c in api_key):
+            raise AuthError("No usable API key: it is empty or contains spaces. Copy it again from your Temp Mail "
+                            "API page.")
         self._key = api_key
         self.base_url = base_url.rstrip("/")
         self.quota: Quota | None = None

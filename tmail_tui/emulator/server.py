@@ -295,7 +295,8 @@ class Emulator:
         self._server.daemon_threads = True
         self._server.emulator = self  # type: ignore[attr-defined]
         self.base_url = f"http://{host}:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, name="tmail-emulator", daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="tmail-emulator",
+                         daemon=True).start()
         if self.demo:
             threading.Thread(target=self._feed_loop, name="tmail-emulator-feed", daemon=True).start()
         return self.base_url

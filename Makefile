@@ -1,0 +1,35 @@
+# Every target creates .venv and installs into it when needed: a fresh machine needs only python3, venv and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo run test bench bench-quick screenshots clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tmail --demo
+
+run: $(STAMP)
+	$(BIN)/tmail
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks --quick
+
+screenshots: $(STAMP)
+	$(BIN)/python -m tmail_tui.screenshots screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,213 @@
+"""The `tmail` command line, run as a subprocess the way a user or a script runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tmail_tui.emulator.feed import FeedAttachment, FeedMessage
+
+from .conftest import KEY
+from .contract_server import MESSAGE_ID, ContractServer
+
+CONTROL = [chr(c) for c in range(0x20) if c != 0x0A] + ["\x7f"] + [chr(c) for c in range(0x80, 0xA0)]
+
+
+def created(tmail, *args):
+    result = tmail("new", "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_version_and_help(tmail):
+    assert tmail("--version").stdout.startswith("tmail ")
+    helped = tmail("--help")
+    assert helped.returncode == 0
+    for command in ("domains", "new", "rename", "delete", "add", "boxes", "inbox", "read", "save",
+                    "delete-message", "watch"):
+        assert command in helped.stdout
+
+
+def test_domains(tmail):
+    result = tmail("domains", "--type", "all")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["DOMAIN", "TYPE", "CUSTOM"]
+    assert lines[3].split() == ["vipmail.test", "Premium"]
+    assert json.loads(tmail("domains", "--json").stdout)["domains"][0]["domain"] == "quickbox.test"
+    assert tmail("domains", "--type", "gold").returncode == 2
+
+
+def test_new_random_and_named_then_boxes(tmail, emulator):
+    random_box = created(tmail)
+    assert random_box["email"].endswith("@quickbox.test") and "email_token" not in random_box
+    named = created(tmail, "--name", "my.box", "--domain", "mailfly.test")
+    assert named["email"] == "my.box@mailfly.test"
+    assert set(emulator.boxes) == {random_box["email"], "my.box@mailfly.test"}
+    listing = tmail("boxes")
+    assert listing.returncode == 0
+    assert "my.box@mailfly.test" in listing.stdout and random_box["email"] in listing.stdout
+    assert "9m" in listing.stdout  # time left
+    human = tmail("new")
+    assert human.stdout.startswith("Created ") and "expires in" in human.stdout
+
+
+def test_new_with_a_taken_name_keeps_the_random_box_and_fails(tmail, emulator):
+    created(tmail, "--name", "taken")
+    result = tmail("new", "--name", "taken")
+    assert result.returncode == 1
+    assert "could not change it" in result.stderr and "already taken" in result.stderr
+    assert len(json.loads(tmail("boxes", "--json").stdout)) == 2
+
+
+def test_inbox_read_save_delete_message(tmail, emulator, home):
+    address = created(tmail)["email"]
+    evil = "Win [$100] \x1b]0;pwned\x07 [b]x[/b]"
+    msg_id = emulator.deliver(address, FeedMessage(
+        evil, "Bank \x1b[2J", "phish@evil.example", "<p>Click <a href='https://evil.example'>here</a></p>", True,
+        [FeedAttachment("../../.bashrc", b"echo hi\n"), FeedAttachment("notes.txt", b"notes")]))
+    inbox = tmail("inbox", address)
+    assert inbox.returncode == 0
+    assert msg_id in inbox.stdout and "Win [$100] ␛]0;pwned␇ [b]x[/b]" in inbox.stdout
+    assert "Bank ␛[2J <phish@evil.example>" in inbox.stdout and "+2" in inbox.stdout
+    assert not any(c in inbox.stdout for c in CONTROL)
+
+    read = tmail("read", msg_id)
+    assert read.returncode == 0 and not any(c in read.stdout for c in CONTROL)
+    assert "From:    Bank ␛[2J <phish@evil.example>" in read.stdout
+    assert "Click here [1]" in read.stdout and "[1] https://evil.example" in read.stdout
+    assert "bashrc  (8 B)" in read.stdout
+    as_json = json.loads(tmail("read", msg_id, "--json").stdout)
+    assert as_json["subject"] == evil and as_json["text"] == "Click here [1]" and as_json["is_seen"] is True
+
+    saved = tmail("save", msg_id, "--dir", str(home / "dl"))
+    assert saved.returncode == 0, saved.stderr
+    assert saved.stdout.splitlines() == [str(home / "dl" / "bashrc"), str(home / "dl" / "notes.txt")]
+    assert (home / "dl" / "bashrc").read_bytes() == b"echo hi\n"
+    again = tmail("save", msg_id, "notes.txt", "--json")  # the default folder, from TMAIL_DOWNLOAD_DIR
+    assert json.loads(again.stdout) == {"saved": [str(home / "Downloads" / "notes.txt")]}
+    third = tmail("save", msg_id, "notes.txt", "--dir", str(home / "dl"))
+    assert third.stdout.strip() == str(home / "dl" / "notes (1).txt")
+    missing = tmail("save", msg_id, "nope.pdf")
+    assert missing.returncode == 1 and "No attachment named 'nope.pdf'" in missing.stderr
+
+    deleted = tmail("delete-message", msg_id)
+    assert deleted.returncode == 0 and msg_id not in emulator.boxes[address].messages
+    assert msg_id not in tmail("inbox", address, "--offline").stdout
+
+
+def test_rename_and_delete_box(tmail, emulator):
+    address = created(tmail)["email"]
+    emulator.deliver(address, FeedMessage("kept", "A", "a@x.example", "hi"))
+    tmail("inbox", address)
+    renamed = tmail("rename", address, "renamed", "--domain", "mailfly.test")
+    assert renamed.returncode == 0 and "is now renamed@mailfly.test" in renamed.stdout
+    offline = tmail("inbox", "renamed@mailfly.test", "--offline")
+    assert "kept" in offline.stdout
+    assert tmail("rename", "renamed@mailfly.test", "Bad Name").returncode == 1
+    deleted = tmail("delete", "renamed@mailfly.test")
+    assert deleted.returncode == 0 and "renamed@mailfly.test" not in emulator.boxes
+    assert "renamed@mailfly.test" not in tmail("boxes").stdout
+
+
+def test_add_a_box_made_elsewhere(tmail, emulator):
+    web = emulator.create_box("from.web@mailfly.test")
+    emulator.deliver(web.address, FeedMessage("hello", "A", "a@x.example", "hi"))
+    added = tmail("add", "from.web@mailfly.test")
+    assert added.returncode == 0 and "1 message" in added.stdout
+    assert "from.web@mailfly.test" in tmail("boxes").stdout
+    unknown = tmail("add", "nobody@mailfly.test")
+    assert unknown.returncode == 1 and "404" in unknown.stderr
+    assert tmail("add", "not-an-address").returncode == 2
+
+
+def test_expired_box_keeps_its_mail_offline(tmail, emulator):
+    address = created(tmail)["email"]
+    emulator.deliver(address, FeedMessage("remember me", "A", "a@x.example", "hi"))
+    tmail("inbox", address)
+    emulator.advance(700)
+    live = tmail("inbox", address)
+    assert live.returncode == 1 and "expired" in live.stderr
+    assert "remember me" in live.stdout  # what was fetched stays visible
+    assert "expired" in tmail("boxes").stdout
+    assert "remember me" in tmail("inbox", address, "--offline").stdout
+
+
+def test_errors_are_clear_with_exit_status(tmail, emulator):
+    no_key = tmail("domains", key=None)
+    assert no_key.returncode == 1 and "No API key" in no_key.stderr
+    wrong = tmail("domains", key="wrong-key-123")
+    assert wrong.returncode == 1 and "refused" in wrong.stderr and "wrong-key-123" not in wrong.stderr
+    emulator.add_fault("error502", count=1)
+    bad_gateway = tmail("domains")
+    assert bad_gateway.returncode == 1 and "502" in bad_gateway.stderr and "<html" not in bad_gateway.stderr
+    down = tmail("domains", base_url="http://127.0.0.1:9")
+    assert down.returncode == 1 and "Could not connect" in down.stderr
+    assert "Traceback" not in no_key.stderr + wrong.stderr + bad_gateway.stderr + down.stderr
+    assert tmail("inbox").returncode == 2
+    assert tmail("frobnicate").returncode == 2
+
+
+def test_key_never_appears_in_output_or_process_arguments(tmail, emulator):
+    address = created(tmail)["email"]
+    for args in (("boxes", "--json"), ("inbox", address, "--json"), ("domains", "--json")):
+        result = tmail(*args)
+        assert KEY not in result.stdout + result.stderr
+
+
+def test_watch_prints_new_mail_as_json_lines(home, emulator):
+    env = dict(os.environ, TMAIL_API_KEY=KEY, TMAIL_BASE_URL=emulator.base_url)
+    address = emulator.create_box().address
+    proc = subprocess.Popen([sys.executable, "-m", "tmail_tui", "watch", address, "--json", "--interval", "0.2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.8)
+        emulator.deliver(address, FeedMessage("Your code: 123456", "Acme", "no-reply@acme.example", "Code 123456"))
+        line = proc.stdout.readline()
+        assert KEY not in " ".join(proc.args)  # the key travels in the environment, never on a command line
+        event = json.loads(line)
+        assert event["subject"] == "Your code: 123456" and event["text"] == "Code 123456"
+        emulator.advance(700)  # the box expires: watch says so and stops
+        assert proc.wait(timeout=10) == 1
+        assert "expired" in proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+@pytest.fixture
+def contract(home):
+    server = ContractServer(KEY)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_against_an_independent_server_built_from_the_document(tmail, contract, home):
+    """Every subcommand against the documented examples, not the emulator."""
+    run = lambda *a: tmail(*a, base_url=contract.base_url)  # noqa: E731
+    assert "example.com  Free" in run("domains").stdout
+    assert run("new", "--json").returncode == 0
+    renamed = run("new", "--name", "demo123", "--json")
+    assert json.loads(renamed.stdout)["email"] == "demo123@example.com"
+    inbox = run("inbox", "randombox@example.com")
+    assert inbox.returncode == 0 and MESSAGE_ID in inbox.stdout and "Welcome to Temp Mail" in inbox.stdout
+    read = run("read", MESSAGE_ID)
+    assert "Hello from the inbox." in read.stdout and "From:    Example Sender <hello@example.org>" in read.stdout
+    saved = run("save", MESSAGE_ID, "--dir", str(home / "dl"))
+    assert saved.returncode == 0 and (home / "dl" / "file.txt").read_bytes() == b"x" * 91
+    assert run("delete-message", MESSAGE_ID).returncode == 0
+    assert run("delete", "demo123@example.com").returncode == 0
+    assert run("add", "gone@example.com").returncode == 1
+    for method, path, headers in contract.requests:
+        assert KEY not in path and headers["authorization"] == f"Bearer {KEY}"
+        assert headers["accept"] == "application/json"
+    contract.fail_with = (503, b"<html><body>Service Unavailable</body></html>", "text/html")
+    down = run("domains")
+    assert down.returncode == 1 and "503" in down.stderr and "<html" not in down.stderr

@@ -1,0 +1,135 @@
+"""The local store: boxes, polls, rename, expiry, and surviving kill -9 mid-write."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from tmail_tui.api.models import Mailbox, Message
+from tmail_tui.store import Store
+
+
+def box(email="a@quickbox.test", box_id=1, expire_at="2030-01-01T00:00:00+00:00"):
+    return Mailbox.from_api({"email": email, "id": box_id, "expire_at": expire_at})
+
+
+def msg(msg_id, subject="s", seen=False, to="a@quickbox.test", received="2026-06-28 09:37:26"):
+    return Message.from_api({"id": msg_id, "subject": subject, "is_seen": seen, "to": to, "receivedAt": received,
+                             "attachments": [{"name": "f.txt", "size": 3}]})
+
+
+def test_poll_reports_new_and_changed_only(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.save_box(box())
+    first = store.record_poll("a@quickbox.test", [msg("1"), msg("2")])
+    assert sorted(first.new) == ["1", "2"] and first.changed == []
+    again = store.record_poll("a@quickbox.test", [msg("1"), msg("2")])
+    assert again.nothing
+    changed = store.record_poll("a@quickbox.test", [msg("1", seen=True), msg("2"), msg("3")])
+    assert changed.new == ["3"] and changed.changed == ["1"]
+    [stored] = store.boxes()
+    assert (stored.total, stored.unread) == (3, 2)
+    assert store.message("1").message.attachments[0].name == "f.txt"
+
+
+def test_local_seen_state_survives_polls(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.save_box(box())
+    store.record_poll("a@quickbox.test", [msg("1")])
+    store.mark_seen("1")
+    store.record_poll("a@quickbox.test", [msg("1", subject="edited")])
+    assert store.message("1").seen and store.message("1").message.subject == "edited"
+
+
+def test_mail_outlives_its_box(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.save_box(box(expire_at="2000-01-01T00:00:00+00:00"))
+    store.record_poll("a@quickbox.test", [msg("1")])
+    store.record_poll("a@quickbox.test", [])  # the server no longer lists it
+    store.mark_gone("a@quickbox.test")
+    [stored] = store.boxes()
+    assert stored.is_expired() and stored.gone_at is not None
+    assert [m.id for m in store.messages("a@quickbox.test")] == ["1"]
+
+
+def test_rename_moves_messages_to_the_new_address(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.save_box(box())
+    store.record_poll("a@quickbox.test", [msg("1")])
+    store.rename_box("a@quickbox.test", box("new@mailfly.test", 2))
+    [renamed] = store.boxes()
+    assert (renamed.address, renamed.api_id, renamed.origin, renamed.total) == ("new@mailfly.test", "2", "renamed", 1)
+    assert store.messages("a@quickbox.test") == []
+    assert store.messages("new@mailfly.test")[0].message.mailbox == "new@mailfly.test"
+
+
+def test_forget_and_add(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.add_address("web@mailfly.test")
+    [added] = store.boxes()
+    assert added.origin == "added" and added.expire_at is None and added.seconds_left() is None
+    store.record_poll("web@mailfly.test", [msg("1", to="web@mailfly.test")])
+    store.forget_box("web@mailfly.test")
+    assert store.boxes() == [] and store.message("1") is None
+
+
+def test_newest_first_and_persistence(tmp_path):
+    path = tmp_path / "t.db"
+    store = Store(path)
+    store.save_box(box())
+    store.record_poll("a@quickbox.test", [msg("old", received="2026-01-01 10:00:00"),
+                                          msg("new", received="2026-01-02 10:00:00")])
+    store.close()
+    assert [m.id for m in Store(path).messages("a@quickbox.test")] == ["new", "old"]
+
+
+def test_a_failed_transaction_writes_nothing(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.save_box(box())
+
+    class Exploding(list):
+        def __iter__(self):
+            yield msg("1")
+            raise RuntimeError("crash mid-poll")
+
+    try:
+        store.record_poll("a@quickbox.test", Exploding())
+    except RuntimeError:
+        pass
+    assert store.messages("a@quickbox.test") == []
+    assert store.record_poll("a@quickbox.test", [msg("1")]).new == ["1"]
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from tmail_tui.api.models import Mailbox, Message
+    from tmail_tui.store import Store
+    store = Store(sys.argv[1])
+    store.save_box(Mailbox.from_api({"email": "a@quickbox.test", "id": 1}))
+    batch = []
+    for n in range(100000):
+        batch.append(Message.from_api({"id": f"m{n}", "subject": "x" * 2000, "to": "a@quickbox.test"}))
+        store.record_poll("a@quickbox.test", batch[-50:])
+        print(batch[-1].id, flush=True)  # shown to the user only after the commit returned
+""")
+
+
+def test_kill_9_mid_write_loses_nothing_shown(tmp_path):
+    path = tmp_path / "crash.db"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    shown = []
+    for line in proc.stdout:
+        shown.append(line.strip())
+        if len(shown) == 300:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait()
+    proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    reopened = Store(path)
+    stored = {m.id for m in reopened.messages("a@quickbox.test")}
+    assert set(shown) <= stored
+    assert reopened.record_poll("a@quickbox.test", [msg("after")]).new == ["after"]  # and it still works

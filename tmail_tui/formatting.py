@@ -1,0 +1,52 @@
+"""Short human forms shared by the command line and the TUI: senders, times, expiry. All output is sanitised."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from .api.models import Message
+from .sanitize import one_line
+
+
+def sender(message: Message, limit: int | None = None) -> str:
+    """`Name <address>`: the real address always shows, so a display name can't pass for someone else."""
+    name = one_line(message.from_name, 60)
+    address = one_line(message.from_email, 80)
+    if name and address and name.lower() != address.lower():
+        text = f"{name} <{address}>"
+    else:
+        text = address or (f"{name} <no address>" if name else "(unknown sender)")
+    return one_line(text, limit) if limit else text
+
+
+def local_time(value: datetime | None, raw: str = "", *, seconds: bool = False) -> str:
+    """A timestamp in the user's zone; the server's raw text when it could not be parsed."""
+    if value is None:
+        return one_line(raw, 25) or "(no date)"
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def short_time(value: datetime | None, raw: str = "", now: float | None = None) -> str:
+    """`14:05` today, `Nov 24` otherwise: for dense lists."""
+    if value is None:
+        return one_line(raw, 16) or "?"
+    local = value.astimezone()
+    today = datetime.fromtimestamp(time.time() if now is None else now).astimezone().date()
+    return local.strftime("%H:%M") if local.date() == today else local.strftime("%b %d")
+
+
+def duration(seconds: float) -> str:
+    """`9m 05s`, `2h 10m`, `3d 4h`."""
+    seconds = max(int(seconds), 0)
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+
+
+def time_left(seconds_left: float | None, gone: bool = False) -> str:
+    if gone or (seconds_left is not None and seconds_left <= 0):
+        return "expired"
+    return "expiry unknown" if seconds_left is None else duration(seconds_left)
