@@ -80,14 +80,14 @@ def describe_box(box: Mailbox) -> str:
 def message_summary(message: Message, seen: bool) -> list[str]:
     count = len(message.attachments)
     return [message.id, " " if seen else "*", local_time(message.received_at, message.received_raw),
-            sender(message, 40), f"+{count}" if count else "", one_line(message.subject, 80) or "(no subject)"]
+            sender(message.from_name, message.from_email, 40), f"+{count}" if count else "", one_line(message.subject, 80) or "(no subject)"]
 
 
 def message_document(message: Message) -> str:
     """A message as the reader shows it: headers, the body as clean text, then links and attachments."""
     body = render_body(message.content, message.is_html)
     lines = [
-        f"From:    {sender(message)}",
+        f"From:    {sender(message.from_name, message.from_email)}",
         f"To:      {one_line(message.mailbox) or '(unknown)'}",
         f"Date:    {local_time(message.received_at, message.received_raw, seconds=True)}",
         f"Subject: {one_line(message.subject) or '(no subject)'}",

@@ -5,14 +5,13 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from .api.models import Message
 from .sanitize import one_line
 
 
-def sender(message: Message, limit: int | None = None) -> str:
+def sender(from_name: str, from_email: str, limit: int | None = None) -> str:
     """`Name <address>`: the real address always shows, so a display name can't pass for someone else."""
-    name = one_line(message.from_name, 60)
-    address = one_line(message.from_email, 80)
+    name = one_line(from_name, 60)
+    address = one_line(from_email, 80)
     if name and address and name.lower() != address.lower():
         text = f"{name} <{address}>"
     else:

@@ -96,6 +96,20 @@ class StoredMessage:
         return not self.seen
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What a message list row needs, without the body: cheap to load by the ten thousand."""
+
+    id: str
+    subject: str
+    from_name: str
+    from_email: str
+    received_at: datetime | None
+    received_raw: str
+    unread: bool
+    attachments: int
+
+
 @dataclass
 class PollResult:
     """What one poll changed in the store: the UI updates only these."""
@@ -287,6 +301,19 @@ class Store:
                 "SELECT * FROM messages WHERE mailbox=? ORDER BY received_ts DESC, fetched_at DESC, id",
                 (address,)).fetchall()
         return [_row_to_message(r) for r in rows]
+
+    def summaries(self, address: str, ids: Iterable[str] | None = None) -> list[Summary]:
+        """List rows for a box (or only the given ids), newest first."""
+        query = ("SELECT id, subject, from_name, from_email, received_raw, seen, server_seen, "
+                 "json_array_length(attachments) AS n FROM messages WHERE mailbox=?")
+        params: list[object] = [address]
+        if ids is not None:
+            wanted = list(ids)
+            query += f" AND id IN ({','.join('?' * len(wanted))})"
+            params += wanted
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY received_ts DESC, fetched_at DESC, id", params).fetchall()
+        return [Summary(r[0], r[1], r[2], r[3], parse_time(r[4]), r[4], not (r[5] or r[6]), r[7] or 0) for r in rows]
 
     def message(self, message_id: str) -> StoredMessage | None:
         with self._lock:

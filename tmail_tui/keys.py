@@ -1,0 +1,47 @@
+"""Every action's key, in one table: the bindings, the footer, the help screen and the command palette read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    key: str
+    action: str
+    label: str  # short, for the footer
+    help: str  # a sentence, for the help screen and the command palette
+    shown: str = ""  # how the help screen writes the key
+    footer: bool = True
+
+    def binding(self) -> Binding:
+        # id= lets a user remap the key through Textual's keymap.
+        return Binding(self.key, self.action, self.label, show=self.footer, id=self.action)
+
+
+KEYS = [
+    Key("n", "new_random", "New", "Create a new random mailbox; it becomes selected", "n"),
+    Key("N", "new_named", "New named", "Create a mailbox with a name and domain you choose", "N"),
+    Key("e", "rename", "Rename", "Change the selected mailbox's name and/or domain", "e"),
+    Key("a", "add_address", "Add", "Add a mailbox you created elsewhere, by its address", "a", footer=False),
+    Key("D", "delete_mailbox", "Del box", "Delete the selected mailbox (asks first)", "D", footer=False),
+    Key("d", "delete_message", "Delete", "Delete the selected message (asks first)", "d"),
+    Key("s", "save_attachment", "Save", "Save an attachment of the open message (asks which if several)", "s"),
+    Key("S", "save_all", "Save all", "Save every attachment of the open message", "S", footer=False),
+    Key("c", "copy_address", "Copy", "Copy the selected address to the clipboard", "c"),
+    Key("r", "refresh", "Refresh", "Check the selected mailbox for new mail now", "r"),
+    Key("slash", "filter", "Filter", "Filter the messages by sender or subject", "/"),
+    Key("question_mark", "help", "Help", "Show every key", "?"),
+    Key("q", "quit", "Quit", "Quit tmail", "q"),
+]
+
+NAVIGATION = [
+    ("j k  ↑ ↓", "Move in a list (or scroll the message)"),
+    ("PgUp PgDn  g G", "Page up and down, first and last"),
+    ("Enter", "Open the highlighted message"),
+    ("Escape", "Back to the message list; clear the filter"),
+    ("Tab  Shift+Tab", "Switch pane"),
+    ("ctrl+p", "Command palette: every action by name"),
+]

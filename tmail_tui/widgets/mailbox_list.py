@@ -1,0 +1,63 @@
+"""The sidebar: one two-line row per mailbox (address; unread count and time left). Expired boxes are greyed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.text import Text
+
+from ..formatting import time_left
+from ..sanitize import one_line
+from ..store import StoredBox
+from .virtual_list import VirtualList
+
+
+class MailboxList(VirtualList):
+    ROW_HEIGHT = 2
+    DEFAULT_CSS = """
+    MailboxList > .virtual-list--dim { color: $text-disabled; }
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.boxes: list[StoredBox] = []
+        self.clock = clock
+        self.border_title = "Mailboxes"
+
+    def show(self, boxes: list[StoredBox], select: str | None = None) -> None:
+        """Replace the rows; keep the cursor on `select` (or on the box it was on)."""
+        current = select or (self.selected.address if self.selected else None)
+        self.boxes = boxes
+        index = next((i for i, b in enumerate(boxes) if b.address == current), self.cursor)
+        self.set_row_count(len(boxes), cursor=index)
+
+    @property
+    def selected(self) -> StoredBox | None:
+        return self.boxes[self.cursor] if 0 <= self.cursor < len(self.boxes) else None
+
+    def tick(self) -> None:
+        """The countdowns moved on: redraw (only the visible rows are drawn)."""
+        self.refresh_all_rows()
+
+    def render_row(self, index: int, line: int, width: int) -> Text:
+        box = self.boxes[index]
+        expired = box.is_expired(self.clock())
+        dim = self.style_for("virtual-list--dim")
+        if line == 0:
+            count = f" {box.unread}" if box.unread else ""
+            address = one_line(box.address)
+            room = max(width - len(count) - 1, 4)
+            if len(address) > room:
+                address = address[: room - 1] + "…"
+            text = Text(" " + address, style=dim if expired else "")
+            if box.unread and not expired:
+                text.stylize(self.style_for("virtual-list--strong"))
+            text.append(" " * max(width - text.cell_len - len(count), 0))
+            text.append(count, style=self.style_for("virtual-list--strong"))
+            return text
+        left = time_left(box.seconds_left(self.clock()), box.gone_at is not None)
+        detail = f"{box.total} message{'s' if box.total != 1 else ''} · {left}"
+        if not expired and box.seconds_left(self.clock()) is not None:
+            detail += " left"
+        return Text("   " + detail, style=dim)

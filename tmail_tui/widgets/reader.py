@@ -1,0 +1,80 @@
+"""The reader pane: headers (the sender's real address always shown), then the body as clean text in a read-only
+TextArea (fast for large bodies, and it never interprets markup), with the numbered links under it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, TextArea
+
+from ..api.models import Message
+from ..formatting import local_time, sender
+from ..render import RenderedBody, human_size
+from ..sanitize import one_line, safe_filename
+
+
+def links_block(body: RenderedBody) -> str:
+    if not body.links:
+        return ""
+    lines = [f"  [{link.number}] {link.url}" + ("" if link.safe else "   (not a web link: never opened)")
+             for link in body.links]
+    return "\n\nLinks:\n" + "\n".join(lines)
+
+
+class Reader(Vertical):
+    DEFAULT_CSS = """
+    Reader #reader-headers { padding: 0 1; height: auto; max-height: 12; border-bottom: solid $primary-darken-2; }
+    Reader #reader-body { border: none; padding: 0 1; height: 1fr; }
+    Reader #reader-body:focus { border: none; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.message: Message | None = None
+        self.border_title = "Message"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="reader-headers", markup=False)
+        yield TextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="reader-body",
+                       show_cursor=False)
+
+    @property
+    def body(self) -> TextArea:
+        return self.query_one("#reader-body", TextArea)
+
+    def show_hint(self, hint: str) -> None:
+        self.message = None
+        self.query_one("#reader-headers", Static).update(Text(hint, style="italic"))
+        self.body.load_text("")
+
+    def show_headers(self, message: Message) -> None:
+        """Headers at once; the body follows when its conversion (off the UI thread) is done."""
+        self.message = message
+        self.query_one("#reader-headers", Static).update(self._headers(message))
+        self.body.load_text("Converting…" if message.is_html else "")
+
+    def show_body(self, message: Message, body: RenderedBody) -> None:
+        if self.message is None or self.message.id != message.id:
+            return  # the user has moved on to another message
+        self.body.load_text((body.text or "(empty message)") + links_block(body))
+        self.body.scroll_home(animate=False)
+
+    def _headers(self, message: Message) -> Text:
+        text = Text()
+        rows = [
+            ("From", sender(message.from_name, message.from_email)),
+            ("To", one_line(message.mailbox) or "(unknown)"),
+            ("Date", local_time(message.received_at, message.received_raw, seconds=True)),
+            ("Subject", one_line(message.subject) or "(no subject)"),
+        ]
+        for label, value in rows:
+            text.append(f"{label + ':':<9}", style="bold")
+            text.append(value + "\n")
+        if message.attachments:
+            text.append("Files:   ", style="bold")
+            text.append("  ".join(f"{n}) {safe_filename(a.name, extension=a.extension)} ({human_size(a.size)})"
+                                  for n, a in enumerate(message.attachments, start=1)))
+            text.append("\n")
+        text.rstrip()
+        return text
