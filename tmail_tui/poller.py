@@ -44,14 +44,18 @@ class BoxTimes:
 
 @dataclass
 class PollPolicy:
+    fast: float = FAST
+    in_view: float = IN_VIEW
+    background: float = BACKGROUND
+    fresh_for: float = FRESH_FOR
     rng: random.Random = field(default_factory=random.Random)
 
     def base_interval(self, box: BoxTimes, in_view: bool, now: float) -> float | None:
         if box.expired(now):
             return None
         if in_view:
-            return FAST if now - box.born < FRESH_FOR else IN_VIEW
-        return BACKGROUND
+            return self.fast if now - box.born < self.fresh_for else self.in_view
+        return self.background
 
     def stretch(self, quota: Quota | None, now: float) -> float | None:
         """How much to stretch every interval to stay within the quota; None means stop until the reset."""
@@ -92,7 +96,7 @@ class PollPolicy:
 
     def backoff(self, failures: int) -> float:
         """Seconds to wait after the n-th failure in a row: 5, 10, 20 ... up to 5 minutes, with ±20% jitter."""
-        return min(FAST * 2 ** max(failures - 1, 0), MAX_BACKOFF) * self.rng.uniform(0.8, 1.2)
+        return min(self.fast * 2 ** max(failures - 1, 0), MAX_BACKOFF) * self.rng.uniform(0.8, 1.2)
 
     def record_success(self, box: BoxTimes, now: float) -> None:
         box.last_poll, box.failures, box.retry_at = now, 0, None

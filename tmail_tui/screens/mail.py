@@ -105,7 +105,7 @@ class MailScreen(Screen[None]):
         self.messages.focus()
         if not boxes and self.app.demo:
             self.seed_demo()
-        self.set_interval(1.0, self.tick)
+        self.set_interval(min(1.0, self.app.policy.fast / 2), self.tick)
         self.call_after_refresh(self.tick)
 
     @work(group="demo", exit_on_error=False)
@@ -176,6 +176,14 @@ class MailScreen(Screen[None]):
 
     @work(group="poll", exit_on_error=False)
     async def poll(self, address: str) -> None:
+        try:
+            await self._poll(address)
+        finally:
+            self.polling = False  # only now may the next poll start: polls never overlap
+            self.status.quota = self.app.api.quota
+            self.status.refresh_status()
+
+    async def _poll(self, address: str) -> None:
         api, store, policy = self.app.api, self.app.store, self.app.policy
         times = self.times.get(address)
         try:
@@ -196,9 +204,6 @@ class MailScreen(Screen[None]):
                 self.failing = True
                 self.notify(str(exc), title="Cannot check mail", severity="warning", markup=False)
             return
-        finally:
-            self.polling = False
-            self.status.quota = api.quota
         result = await asyncio.to_thread(store.record_poll, address, messages)
         if times:
             policy.record_success(times, self.app.clock())
@@ -208,7 +213,6 @@ class MailScreen(Screen[None]):
             self.status.problem = ""
             self.notify("Connected again.", markup=False)
         self.apply_poll(address, result)
-        self.status.refresh_status()
 
     def apply_poll(self, address: str, result: PollResult) -> None:
         """Tell the widgets what a poll changed: nothing at all when nothing changed."""

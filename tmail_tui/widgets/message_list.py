@@ -60,7 +60,7 @@ class MessageList(VirtualList):
         """New or changed messages from a poll: update those rows only."""
         keep = self.selected.id if self.selected else None
         by_id = {r.id: i for i, r in enumerate(self.all_rows)}
-        inserted = False
+        new: list[Summary] = []
         for row in rows:
             self._senders.pop(row.id, None)
             if row.id in by_id:
@@ -70,9 +70,10 @@ class MessageList(VirtualList):
                     self.rows[shown] = row
                     self.refresh_row(shown)
             else:
-                self.all_rows.append(row)
-                inserted = True
-        if inserted:
+                new.append(row)
+        if new:
+            # New rows go first so that, among equal times, the one fetched last shows on top (as the store sorts).
+            self.all_rows = new + self.all_rows
             self.all_rows.sort(key=_sort_key)
             self._apply(keep)
 
