@@ -29,7 +29,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks --quick
 
 screenshots: $(STAMP)
-	$(BIN)/python -m tmail_tui.screenshots screenshots
+	$(BIN)/python screenshots/generate.py screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
