@@ -9,14 +9,21 @@ from .sanitize import one_line
 
 
 def sender(from_name: str, from_email: str, limit: int | None = None) -> str:
-    """`Name <address>`: the real address always shows, so a display name can't pass for someone else."""
+    """`Name <address>`: the real address always shows, so a display name can't pass for someone else.
+
+    When it must be cut to `limit`, the name is cut first: the address is what can be trusted.
+    """
     name = one_line(from_name, 60)
     address = one_line(from_email, 80)
-    if name and address and name.lower() != address.lower():
-        text = f"{name} <{address}>"
-    else:
+    if not (name and address) or name.lower() == address.lower():
         text = address or (f"{name} <no address>" if name else "(unknown sender)")
-    return one_line(text, limit) if limit else text
+        return one_line(text, limit) if limit else text
+    if limit is None or len(name) + len(address) + 3 <= limit:
+        return f"{name} <{address}>"
+    room = limit - len(address) - 3
+    if room < 4:
+        return one_line(address, limit)
+    return f"{one_line(name, room)} <{address}>"
 
 
 def local_time(value: datetime | None, raw: str = "", *, seconds: bool = False) -> str:

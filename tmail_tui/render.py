@@ -138,6 +138,32 @@ def render_body(content: str, is_html: bool) -> RenderedBody:
     return html_to_text(content) if is_html else plain_to_text(content)
 
 
+DISPLAY_LIMIT = 1_000_000  # characters of body shown in the reader; more freezes any terminal widget
+LONG_LINE = 2000
+
+
+def for_display(text: str, limit: int = DISPLAY_LIMIT) -> str:
+    """Text ready for a terminal widget: lines longer than LONG_LINE broken (at a space when there is one nearby),
+    and the whole cut at `limit` with a note. A 5 MB body with no newline would otherwise freeze the reader."""
+    cut = len(text) > limit
+    if cut:
+        text = text[:limit]
+    if any(len(line) > LONG_LINE for line in text.split("\n")):
+        pieces: list[str] = []
+        for line in text.split("\n"):
+            while len(line) > LONG_LINE:
+                at = line.rfind(" ", LONG_LINE // 2, LONG_LINE)
+                at = at + 1 if at > 0 else LONG_LINE
+                pieces.append(line[:at])
+                line = line[at:]
+            pieces.append(line)
+        text = "\n".join(pieces)
+    if cut:
+        text += f"\n\n[tmail: the message is longer than {limit:,} characters; the rest is not shown here. " \
+                "`tmail read MESSAGE_ID` prints all of it.]"
+    return text
+
+
 def human_size(size: int | None) -> str:
     if size is None or size < 0:
         return "size unknown"

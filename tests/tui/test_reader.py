@@ -49,7 +49,7 @@ async def test_paints_from_the_store_then_new_mail_appears_by_itself(emulator, t
         emulator.deliver(address, plain("Your code: 424242", sender="Acme"))
         await wait_for(pilot, lambda: messages.row_count == 2, what="the new message")
         assert "Your code: 424242" in lines(messages)[0]
-        assert any("New mail" in n and "Acme: Your code: 424242" in n for n in notifications(app)), notifications(app)
+        assert any("New mail" in n and "Acme <alice@example.org>: Your code: 424242" in n for n in notifications(app)), notifications(app)
         assert lines(sidebar)[0].rstrip().endswith("2")  # unread count in the sidebar
         status = screen_text(app).splitlines()[-2]
         assert "checked" in status and "quota" in status and "left" in status

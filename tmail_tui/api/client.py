@@ -160,8 +160,9 @@ class TempMailClient:
         if not response.is_success:
             self._raise_for(response)
         try:
-            data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            # Invalid UTF-8 in one message must not make the whole mailbox unreadable: replace, don't fail.
+            data = json.loads(response.content.decode("utf-8", "replace"))
+        except json.JSONDecodeError:
             raise ServerError(f"The server sent something that is not JSON (HTTP {response.status_code}).",
                               response.status_code) from None
         if not isinstance(data, dict):

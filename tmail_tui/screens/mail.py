@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,15 +20,15 @@ from textual.worker import Worker, WorkerState
 
 from ..api import NotFoundError, PlanError, QuotaError, TmailError
 from ..api.models import Attachment, Mailbox, Message, parse_time
-from ..formatting import local_time
+from ..formatting import local_time, sender
 from ..keys import KEYS
 from ..poller import BoxTimes
-from ..render import render_body
+from ..render import for_display, render_body
 from ..sanitize import one_line
 from ..store import PollResult, StoredBox
 from ..widgets.mailbox_list import MailboxList
 from ..widgets.message_list import MessageList
-from ..widgets.reader import Reader
+from ..widgets.reader import Reader, links_block
 from ..widgets.status_line import StatusLine
 from .add_address import AddAddressScreen
 from .confirm import ConfirmScreen
@@ -124,7 +125,7 @@ class MailScreen(Screen[None]):
             self.reader.show_hint(HINT_NO_BOXES)
             self.sub_title = ""
             return
-        self.messages.border_title = f"Messages · {one_line(box.address)}"
+        self.messages.border_title = Text(f"Messages · {one_line(box.address)}")  # a str title is parsed as markup
         self.messages.show(self.app.store.summaries(box.address))
         self.reader.show_hint(HINT_PICK if self.messages.row_count else "No mail here yet: it appears by itself.")
 
@@ -180,8 +181,7 @@ class MailScreen(Screen[None]):
             await self._poll(address)
         finally:
             self.polling = False  # only now may the next poll start: polls never overlap
-            self.status.quota = self.app.api.quota
-            self.status.refresh_status()
+            self.tick()
 
     async def _poll(self, address: str) -> None:
         api, store, policy = self.app.api, self.app.store, self.app.policy
@@ -202,7 +202,7 @@ class MailScreen(Screen[None]):
             self.status.problem = f"{exc} Retrying in {wait:.0f}s."
             if not self.failing:
                 self.failing = True
-                self.notify(str(exc), title="Cannot check mail", severity="warning", markup=False)
+                self.notify(one_line(str(exc), 400), title="Cannot check mail", severity="warning", markup=False)
             return
         result = await asyncio.to_thread(store.record_poll, address, messages)
         if times:
@@ -230,7 +230,7 @@ class MailScreen(Screen[None]):
     def announce(self, address: str, new_ids: list[str]) -> None:
         if len(new_ids) == 1:
             stored = self.app.store.message(new_ids[0])
-            text = (f"{one_line(stored.message.from_name or stored.message.from_email, 40)}: "
+            text = (f"{sender(stored.message.from_name, stored.message.from_email, 60)}: "
                     f"{one_line(stored.message.subject, 80) or '(no subject)'}") if stored else "1 new message"
         else:
             text = f"{len(new_ids)} new messages"
@@ -244,8 +244,8 @@ class MailScreen(Screen[None]):
             if event.worker.group == "poll":
                 self.polling = False
             error = event.worker.error
-            self.notify(f"{type(error).__name__}: {error}", title="Something went wrong", severity="error",
-                        markup=False)
+            self.notify(one_line(f"{type(error).__name__}: {error}", 400), title="Something went wrong",
+                        severity="error", markup=False)
 
     # --- reading -----------------------------------------------------------------------------------------------
 
@@ -268,7 +268,8 @@ class MailScreen(Screen[None]):
     def convert(self, message: Message) -> None:
         """HTML to text off the UI thread: a 1 MB newsletter never freezes the keys."""
         body = render_body(message.content, message.is_html)
-        self.app.call_from_thread(self.reader.show_body, message, body)
+        text = for_display((body.text or "(empty message)") + links_block(body))
+        self.app.call_from_thread(self.reader.show_body, message, text)
 
     # --- filtering ---------------------------------------------------------------------------------------------
 

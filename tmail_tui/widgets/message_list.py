@@ -29,7 +29,7 @@ class MessageList(VirtualList):
         self.all_rows: list[Summary] = []
         self.rows: list[Summary] = []  # what is shown: all_rows through the filter
         self.filter_text = ""
-        self._senders: dict[str, str] = {}
+        self._senders: dict[tuple[str, int], str] = {}
 
     @property
     def selected(self) -> Summary | None:
@@ -62,7 +62,6 @@ class MessageList(VirtualList):
         by_id = {r.id: i for i, r in enumerate(self.all_rows)}
         new: list[Summary] = []
         for row in rows:
-            self._senders.pop(row.id, None)
             if row.id in by_id:
                 self.all_rows[by_id[row.id]] = row
                 shown = next((i for i, r in enumerate(self.rows) if r.id == row.id), None)
@@ -92,11 +91,10 @@ class MessageList(VirtualList):
 
     def render_row(self, index: int, line: int, width: int) -> Text:
         row = self.rows[index]
-        who = self._senders.get(row.id)
-        if who is None:
-            who = self._senders[row.id] = sender(row.from_name, row.from_email)
         sender_width = max(min(32, width // 3), 10)
-        who = who if len(who) <= sender_width else who[: sender_width - 1] + "…"
+        who = self._senders.get((row.id, sender_width))
+        if who is None:
+            who = self._senders[(row.id, sender_width)] = sender(row.from_name, row.from_email, sender_width)
         strong = self.style_for("virtual-list--strong") if row.unread else None
         text = Text()
         text.append("●" if row.unread else " ", style="bold" if row.unread else "")
@@ -105,5 +103,5 @@ class MessageList(VirtualList):
         text.append(who.ljust(sender_width), style=strong or "")
         text.append(f" {'+' + str(row.attachments) if row.attachments else '':>3} ",
                     style=self.style_for("virtual-list--dim"))
-        text.append(one_line(row.subject) or "(no subject)", style=strong or "")
+        text.append(one_line(row.subject, max(width, 40)) or "(no subject)", style=strong or "")
         return text

@@ -54,10 +54,11 @@ class Reader(Vertical):
         self.query_one("#reader-headers", Static).update(self._headers(message))
         self.body.load_text("Converting…" if message.is_html else "")
 
-    def show_body(self, message: Message, body: RenderedBody) -> None:
+    def show_body(self, message: Message, text: str) -> None:
+        """The converted body (see render.for_display), unless the user has moved on to another message."""
         if self.message is None or self.message.id != message.id:
-            return  # the user has moved on to another message
-        self.body.load_text((body.text or "(empty message)") + links_block(body))
+            return
+        self.body.load_text(text)
         self.body.scroll_home(animate=False)
 
     def _headers(self, message: Message) -> Text:
@@ -66,7 +67,7 @@ class Reader(Vertical):
             ("From", sender(message.from_name, message.from_email)),
             ("To", one_line(message.mailbox) or "(unknown)"),
             ("Date", local_time(message.received_at, message.received_raw, seconds=True)),
-            ("Subject", one_line(message.subject) or "(no subject)"),
+            ("Subject", one_line(message.subject, 500) or "(no subject)"),
         ]
         for label, value in rows:
             text.append(f"{label + ':':<9}", style="bold")
