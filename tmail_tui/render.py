@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import html2text
 
@@ -23,7 +22,8 @@ _HIDDEN_STYLE = re.compile(
     r"(?<![-\w])font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.IGNORECASE)
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                    "wbr"})
-_URL_IN_TEXT = re.compile(r"\b(?:https?://|mailto:)[^\s<>\"'`]+", re.IGNORECASE)
+_URL_IN_TEXT = re.compile(r"\b(?:https?://|mailto:)[^\s<>\"'`\[\]]+", re.IGNORECASE)
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
@@ -35,7 +35,8 @@ class Link:
 
     @property
     def scheme(self) -> str:
-        return urlsplit(self.url).scheme.lower() if ":" in self.url else ""
+        match = _SCHEME.match(self.url)  # not urlsplit: it raises on hostile netlocs such as `a]b`
+        return match.group(1).lower() if match else ""
 
     @property
     def safe(self) -> bool:
