@@ -368,7 +368,7 @@ async def cmd_watch(ctx: Context) -> int:
                                  f"{address} --offline`.") from None
             except (NetworkError, ServerError, QuotaError) as exc:
                 delay = min(max(delay * 2, ctx.args.interval), 300) * random.uniform(0.8, 1.2)
-                if isinstance(exc, QuotaError) and exc.reset:
+                if isinstance(exc, QuotaError) and exc.reset and api.quota and api.quota.remaining == 0:
                     delay = max(delay, min(exc.reset.timestamp() - time.time(), 3600))
                 warn(f"{exc} Retrying in {delay:.0f}s.")
             else:

@@ -197,7 +197,9 @@ class MailScreen(Screen[None]):
             return
         except TmailError as exc:
             now = self.app.clock()
-            reset = exc.reset.timestamp() if isinstance(exc, QuotaError) and exc.reset else None
+            # A 429 waits for the monthly reset only when the quota really is spent; otherwise it is a rate limit.
+            spent = api.quota is not None and api.quota.remaining == 0
+            reset = exc.reset.timestamp() if isinstance(exc, QuotaError) and exc.reset and spent else None
             wait = policy.record_failure(times, now, reset) if times else 0
             self.status.problem = f"{exc} Retrying in {wait:.0f}s."
             if not self.failing:
