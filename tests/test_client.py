@@ -278,3 +278,15 @@ async def test_status_false_in_a_200_is_an_error():
     async with TempMailClient(KEY, "https://api.test", transport=httpx.MockTransport(handler)) as api:
         with pytest.raises(ApiError, match="Mailbox limit reached"):
             await api.create_mailbox()
+
+
+async def test_invalid_utf8_in_one_message_does_not_hide_the_box():
+    body = (b'{"status": true, "messages": [{"id": "m1", "subject": "caf\xe9 \xff\xfe", "to": "a@b.c"},'
+            b' {"id": "m2", "subject": "fine", "from": "\\ud800lone"}]}')
+
+    def handler(request):
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    async with TempMailClient(KEY, "https://api.test", transport=httpx.MockTransport(handler)) as api:
+        first, second = await api.messages("a@b.c")
+    assert first.subject == "caf\ufffd \ufffd\ufffd" and second.from_name == "\ufffdlone"

@@ -126,3 +126,14 @@ async def test_actions_report_errors_without_losing_anything(emulator, tmp_path)
         await pilot.press("n")
         await wait_for(pilot, lambda: any("Error|" in n and "503" in n for n in notifications(app)))
         assert len(app.store.boxes()) == 1 and "kept" in lines(messages)[0]
+
+
+async def test_connection_refused_keeps_the_stored_mail_visible(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    with_box(emulator, app, "stored before")
+    async with app.run_test(size=SIZE) as pilot:
+        messages = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: messages.row_count == 1, what=f"first poll {status(app)}")
+        emulator.stop()  # the server goes away
+        await wait_for(pilot, lambda: "Could not connect" in status(app), what=f"refused: {status(app)}")
+        assert "stored before" in lines(messages)[0] and app.is_running

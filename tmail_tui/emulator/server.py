@@ -8,7 +8,9 @@ JSON, an HTML error page, a connection dropped mid-download) and read the reques
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import re
 import string
 import threading
@@ -97,6 +99,7 @@ class Emulator:
         self._server: ThreadingHTTPServer | None = None
         self._stop = threading.Event()
         self.base_url = ""
+        self.connections: set[socket.socket] = set()
 
     # --- clock, control ------------------------------------------------------------------------------------------
 
@@ -302,10 +305,14 @@ class Emulator:
         return self.base_url
 
     def stop(self) -> None:
+        """Stop serving and cut every open connection, as a server that goes away does."""
         self._stop.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        for connection in list(self.connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> Emulator:
         if not self.base_url:
@@ -344,6 +351,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silent: tests and the TUI own stderr
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.emulator.connections.add(self.connection)  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        self.server.emulator.connections.discard(self.connection)  # type: ignore[attr-defined]
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def do_GET(self) -> None:  # noqa: N802
         self._serve("GET")
