@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .api.models import Attachment, Mailbox, Message, parse_time
@@ -104,10 +104,14 @@ class Summary:
     subject: str
     from_name: str
     from_email: str
-    received_at: datetime | None
+    received_ts: float | None  # epoch seconds; the datetime is made only for rows on screen
     received_raw: str
     unread: bool
     attachments: int
+
+    @property
+    def received_at(self) -> datetime | None:
+        return None if self.received_ts is None else datetime.fromtimestamp(self.received_ts, timezone.utc)
 
 
 @dataclass
@@ -304,7 +308,7 @@ class Store:
 
     def summaries(self, address: str, ids: Iterable[str] | None = None) -> list[Summary]:
         """List rows for a box (or only the given ids), newest first."""
-        query = ("SELECT id, subject, from_name, from_email, received_raw, seen, server_seen, "
+        query = ("SELECT id, subject, from_name, from_email, received_ts, received_raw, seen, server_seen, "
                  "json_array_length(attachments) AS n FROM messages WHERE mailbox=?")
         params: list[object] = [address]
         if ids is not None:
@@ -313,7 +317,7 @@ class Store:
             params += wanted
         with self._lock:
             rows = self._db.execute(query + " ORDER BY received_ts DESC, fetched_at DESC, id", params).fetchall()
-        return [Summary(r[0], r[1], r[2], r[3], parse_time(r[4]), r[4], not (r[5] or r[6]), r[7] or 0) for r in rows]
+        return [Summary(r[0], r[1], r[2], r[3], r[4], r[5], not (r[6] or r[7]), r[8] or 0) for r in rows]
 
     def message(self, message_id: str) -> StoredMessage | None:
         with self._lock:

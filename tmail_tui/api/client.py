@@ -6,6 +6,7 @@ Path segments are percent-encoded one by one, so an id or address can never chan
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from collections.abc import AsyncIterator
@@ -101,15 +102,13 @@ class TempMailClient:
         return one_line(data.get("message"), 200)
 
     async def messages(self, email: str) -> list[Message]:
-        """5. Every message of a mailbox, with full content."""
-        data = await self._json("GET", "/api/messages", params={"email": email})
-        raw = data.get("messages")
-        if raw is None and isinstance(data.get("data"), list):
-            raw = data["data"]
-        if not isinstance(raw, list):
-            raise ServerError("The server's answer has no message list.")
-        parsed = (Message.from_api(item) for item in raw)
-        return [m if m.mailbox else replace(m, mailbox=email) for m in parsed if m is not None]
+        """5. Every message of a mailbox, with full content.
+
+        Every poll returns every message in full, so decoding and parsing run in a thread: a big box never
+        stalls the UI's event loop.
+        """
+        data = await self._json("GET", "/api/messages", params={"email": email}, in_thread=True)
+        return await asyncio.to_thread(_parse_messages, data, email)
 
     async def message(self, message_id: str) -> Message:
         """6. One message (the server marks it seen)."""
@@ -151,7 +150,8 @@ class TempMailClient:
             raise ServerError("The server's answer has no mailbox address in it.")
         return box
 
-    async def _json(self, method: str, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    async def _json(self, method: str, path: str, params: dict[str, str] | None = None,
+                    in_thread: bool = False) -> dict[str, Any]:
         try:
             response = await self._http.request(method, path, params=params)
         except httpx.HTTPError as exc:
@@ -160,8 +160,7 @@ class TempMailClient:
         if not response.is_success:
             self._raise_for(response)
         try:
-            # Invalid UTF-8 in one message must not make the whole mailbox unreadable: replace, don't fail.
-            data = json.loads(response.content.decode("utf-8", "replace"))
+            data = await asyncio.to_thread(_decode, response.content) if in_thread else _decode(response.content)
         except json.JSONDecodeError:
             raise ServerError(f"The server sent something that is not JSON (HTTP {response.status_code}).",
                               response.status_code) from None
@@ -223,3 +222,16 @@ class TempMailClient:
         return NetworkError(f"Network error talking to {host}: {type(exc).__name__}.")
 
 
+def _decode(content: bytes) -> object:
+    # Invalid UTF-8 in one message must not make the whole mailbox unreadable: replace, don't fail.
+    return json.loads(content.decode("utf-8", "replace"))
+
+
+def _parse_messages(data: dict[str, Any], email: str) -> list[Message]:
+    raw = data.get("messages")
+    if raw is None and isinstance(data.get("data"), list):
+        raw = data["data"]
+    if not isinstance(raw, list):
+        raise ServerError("The server's answer has no message list.")
+    parsed = (Message.from_api(item) for item in raw)
+    return [m if m.mailbox else replace(m, mailbox=email) for m in parsed if m is not None]

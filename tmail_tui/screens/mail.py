@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ..api import NotFoundError, PlanError, QuotaError, TmailError
@@ -26,6 +26,7 @@ from ..poller import BoxTimes
 from ..render import for_display, render_body
 from ..sanitize import one_line
 from ..store import PollResult, StoredBox
+from ..widgets.key_bar import KeyBar
 from ..widgets.mailbox_list import MailboxList
 from ..widgets.message_list import MessageList
 from ..widgets.reader import Reader, links_block
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 HINT_NO_BOXES = "No mailboxes yet. Press n for a random address, N to choose one, or a to add one made elsewhere."
 HINT_PICK = "Select a message and press Enter to read it."
+PREVIEW = 32_768  # characters of HTML converted first, so a 1 MB mail shows its top at once
 
 
 def box_times(box: StoredBox) -> BoxTimes:
@@ -72,7 +74,7 @@ class MailScreen(Screen[None]):
                 yield MessageList(clock=clock, id="messages")
                 yield Reader(id="reader")
         yield StatusLine(clock=clock, id="status")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     @property
     def sidebar(self) -> MailboxList:
@@ -269,6 +271,10 @@ class MailScreen(Screen[None]):
     @work(thread=True, group="render", exclusive=True, exit_on_error=False)
     def convert(self, message: Message) -> None:
         """HTML to text off the UI thread: a 1 MB newsletter never freezes the keys."""
+        if message.is_html and len(message.content) > PREVIEW:
+            # A big newsletter: show the first screenfuls at once, the whole of it when converted.
+            preview = render_body(message.content[:PREVIEW], True)
+            self.app.call_from_thread(self.reader.show_body, message, preview.text + "\n\n[converting the rest…]")
         body = render_body(message.content, message.is_html)
         text = for_display((body.text or "(empty message)") + links_block(body))
         self.app.call_from_thread(self.reader.show_body, message, text)

@@ -19,7 +19,7 @@ from .virtual_list import VirtualList
 
 
 def _sort_key(row: Summary) -> float:
-    return -(row.received_at.timestamp() if row.received_at else float("-inf"))
+    return -(row.received_ts if row.received_ts is not None else float("-inf"))
 
 
 class MessageList(VirtualList):

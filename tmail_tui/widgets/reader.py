@@ -32,6 +32,7 @@ class Reader(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.message: Message | None = None
+        self._shown_id: str | None = None
         self.border_title = "Message"
 
     def compose(self) -> ComposeResult:
@@ -44,13 +45,14 @@ class Reader(Vertical):
         return self.query_one("#reader-body", TextArea)
 
     def show_hint(self, hint: str) -> None:
-        self.message = None
+        self.message = self._shown_id = None
         self.query_one("#reader-headers", Static).update(Text(hint, style="italic"))
         self.body.load_text("")
 
     def show_headers(self, message: Message) -> None:
         """Headers at once; the body follows when its conversion (off the UI thread) is done."""
         self.message = message
+        self._shown_id = None
         self.query_one("#reader-headers", Static).update(self._headers(message))
         self.body.load_text("Converting…" if message.is_html else "")
 
@@ -58,8 +60,15 @@ class Reader(Vertical):
         """The converted body (see render.for_display), unless the user has moved on to another message."""
         if self.message is None or self.message.id != message.id:
             return
-        self.body.load_text(text)
-        self.body.scroll_home(animate=False)
+        body = self.body
+        again = self._shown_id == message.id  # the full text after a preview: keep where the reader is
+        position = body.scroll_offset
+        body.load_text(text)
+        if again:
+            body.scroll_to(position.x, position.y, animate=False, immediate=True)
+        else:
+            body.scroll_home(animate=False)
+        self._shown_id = message.id
 
     def _headers(self, message: Message) -> Text:
         text = Text()
