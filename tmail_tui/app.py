@@ -28,6 +28,7 @@ from .store import Store
 class TmailApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tmail"
+    startup_problem = ""  # a key that cannot be used, said on the first-run screen
 
     def __init__(self, config: Config, *, demo: bool = False, clock: Callable[[], float] = time.time,
                  store: Store | None = None, api: TempMailClient | None = None,
@@ -49,8 +50,6 @@ class TmailApp(App[None]):
                 self.startup_problem = str(exc)
         if self.store is None and self.api is not None:
             self.store = Store(config.store_path)
-
-    startup_problem = ""
 
     @property
     def demo(self) -> bool:

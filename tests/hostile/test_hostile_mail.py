@@ -14,7 +14,7 @@ from tmail_tui.render import render_body
 from tmail_tui.widgets.message_list import MessageList
 
 from ..conftest import KEY
-from ..tui.helpers import lines, make_app, notifications, screen_text, wait_for
+from ..tui.helpers import make_app, notifications, screen_text, wait_for
 from ..tui.test_reader import with_box
 from .cases import BAD_NAMES, BIDI, ENTITY_ESCAPES, ESC, ESCAPES, MARKUP, forbidden
 
