@@ -133,3 +133,15 @@ def test_kill_9_mid_write_loses_nothing_shown(tmp_path):
     stored = {m.id for m in reopened.messages("a@quickbox.test")}
     assert set(shown) <= stored
     assert reopened.record_poll("a@quickbox.test", [msg("after")]).new == ["after"]  # and it still works
+
+
+def test_summaries_for_more_ids_than_one_statement_may_carry(tmp_path):
+    """A first poll of a big box reports thousands of new ids; the list loads them all, newest first."""
+    store = Store(tmp_path / "t.db")
+    store.save_box(box())
+    messages = [msg(f"m{n}", received=f"2026-01-01 {n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}")
+                for n in range(1200)]
+    new = store.record_poll("a@quickbox.test", messages).new
+    rows = store.summaries("a@quickbox.test", new)
+    assert [r.id for r in rows] == [f"m{n}" for n in reversed(range(1200))]
+    assert rows[0].attachments == 1 and rows[0].unread

@@ -25,7 +25,7 @@ from .api import NetworkError, NotFoundError, QuotaError, ServerError, TempMailC
 from .api.client import DOMAIN_TYPES
 from .api.models import Mailbox, Message
 from .formatting import local_time, sender, time_left
-from .render import human_size, render_body
+from .render import human_size, links_block, render_body
 from .sanitize import clean_text, one_line, safe_filename
 from .store import Store, StoredBox
 
@@ -93,11 +93,8 @@ def message_document(message: Message) -> str:
         f"Subject: {one_line(message.subject) or '(no subject)'}",
         f"Id:      {one_line(message.id)}",
         "",
-        body.text or "(empty message)",
+        (body.text or "(empty message)") + links_block(body),
     ]
-    if body.links:
-        lines += ["", "Links:"] + [f"  [{link.number}] {link.url}" + ("" if link.safe else "  (unsafe: not a web link)")
-                                   for link in body.links]
     if message.attachments:
         lines += ["", "Attachments:"] + [
             f"  {safe_filename(a.name, extension=a.extension)}  ({human_size(a.size)})" for a in message.attachments]
@@ -195,16 +192,22 @@ async def cmd_rename(ctx: Context) -> int:
     return 0
 
 
+async def delete_known(deleting: Awaitable[str], known: bool, already_gone: str) -> str:
+    """Delete on the server. A 404 for something this computer knows means it is gone already: that is success
+    (the local copy is removed next); for something unknown it stays an error (a typo, most likely)."""
+    try:
+        return await deleting
+    except NotFoundError:
+        if not known:
+            raise
+        return already_gone
+
+
 async def cmd_delete(ctx: Context) -> int:
     address = check_address(ctx.args.address)
-    known = ctx.store.box(address) is not None
     async with ctx.client() as api:
-        try:
-            said = await api.delete_mailbox(address)
-        except NotFoundError:
-            if not known:
-                raise
-            said = "It had already expired or been deleted on the server."
+        said = await delete_known(api.delete_mailbox(address), ctx.store.box(address) is not None,
+                                  "It had already expired or been deleted on the server.")
     ctx.store.forget_box(address)
     if ctx.args.json:
         emit_json({"deleted": address, "message": said})
@@ -336,14 +339,10 @@ async def cmd_save(ctx: Context) -> int:
 
 
 async def cmd_delete_message(ctx: Context) -> int:
-    known = ctx.store.message(ctx.args.message_id) is not None
     async with ctx.client() as api:
-        try:
-            said = await api.delete_message(ctx.args.message_id)
-        except NotFoundError:
-            if not known:
-                raise
-            said = "It was already gone on the server."
+        said = await delete_known(api.delete_message(ctx.args.message_id),
+                                  ctx.store.message(ctx.args.message_id) is not None,
+                                  "It was already gone on the server.")
     ctx.store.delete_message(ctx.args.message_id)
     if ctx.args.json:
         emit_json({"deleted": ctx.args.message_id, "message": said})

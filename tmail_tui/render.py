@@ -139,6 +139,15 @@ def render_body(content: str, is_html: bool) -> RenderedBody:
     return html_to_text(content) if is_html else plain_to_text(content)
 
 
+def links_block(body: RenderedBody) -> str:
+    """The numbered links, to stand under the body text (empty when there are none)."""
+    if not body.links:
+        return ""
+    lines = [f"  [{link.number}] {link.url}" + ("" if link.safe else "   (not a web link: never opened)")
+             for link in body.links]
+    return "\n\nLinks:\n" + "\n".join(lines)
+
+
 DISPLAY_LIMIT = 1_000_000  # characters of body shown in the reader; more freezes any terminal widget
 LONG_LINE = 2000
 

@@ -30,6 +30,11 @@ _SUSPECT = re.compile(
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def replace_surrogates(text: str) -> str:
+    """Lone surrogates (legal in JSON, not in UTF-8) become U+FFFD: nothing downstream can encode them."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
 def clean_text(text: object, *, multiline: bool = True, tab_size: int = 4) -> str:
     """Text safe to show: no control characters, no invisible reordering.
 
@@ -47,8 +52,7 @@ def clean_text(text: object, *, multiline: bool = True, tab_size: int = 4) -> st
         table = {**_TEXT_TABLE, 0x0A: "\n", 0x0D: "\n", 0x09: " " * tab_size}
     else:
         table = {**_TEXT_TABLE, 0x0A: " ", 0x0D: " ", 0x09: " ", 0x2028: " ", 0x2029: " "}
-    text = text.translate(table)
-    return _SURROGATE.sub("\ufffd", text)
+    return replace_surrogates(text.translate(table))
 
 
 def one_line(text: object, limit: int | None = None) -> str:

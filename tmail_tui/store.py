@@ -306,17 +306,23 @@ class Store:
                 (address,)).fetchall()
         return [_row_to_message(r) for r in rows]
 
+    _SUMMARY_QUERY = ("SELECT id, subject, from_name, from_email, received_ts, received_raw, seen, server_seen, "
+                      "json_array_length(attachments) AS n FROM messages WHERE mailbox=?")
+    _NEWEST_FIRST = " ORDER BY received_ts DESC, fetched_at DESC, id"
+
     def summaries(self, address: str, ids: Iterable[str] | None = None) -> list[Summary]:
         """List rows for a box (or only the given ids), newest first."""
-        query = ("SELECT id, subject, from_name, from_email, received_ts, received_raw, seen, server_seen, "
-                 "json_array_length(attachments) AS n FROM messages WHERE mailbox=?")
-        params: list[object] = [address]
-        if ids is not None:
-            wanted = list(ids)
-            query += f" AND id IN ({','.join('?' * len(wanted))})"
-            params += wanted
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY received_ts DESC, fetched_at DESC, id", params).fetchall()
+            if ids is None:
+                rows = self._db.execute(self._SUMMARY_QUERY + self._NEWEST_FIRST, (address,)).fetchall()
+            else:
+                wanted, rows = list(ids), []
+                for start in range(0, len(wanted), 500):  # SQLite limits the parameters of one statement
+                    chunk = wanted[start:start + 500]
+                    rows += self._db.execute(
+                        self._SUMMARY_QUERY + f" AND id IN ({','.join('?' * len(chunk))})" + self._NEWEST_FIRST,
+                        (address, *chunk)).fetchall()
+                rows.sort(key=lambda r: -r[4] if r[4] is not None else float("inf"))
         return [Summary(r[0], r[1], r[2], r[3], r[4], r[5], not (r[6] or r[7]), r[8] or 0) for r in rows]
 
     def message(self, message_id: str) -> StoredMessage | None:

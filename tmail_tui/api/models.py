@@ -6,10 +6,11 @@ value of any timestamp it cannot parse. Strings are kept as the server sent them
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from ..sanitize import replace_surrogates
 
 
 def parse_time(raw: object) -> datetime | None:
@@ -30,15 +31,11 @@ def parse_time(raw: object) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _str(value: object, default: str = "") -> str:
     """A string field. Lone surrogates (legal in JSON, not in UTF-8) become U+FFFD so the store can keep them."""
     if value is None:
         return default
-    text = value if isinstance(value, str) else str(value)
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+    return replace_surrogates(value if isinstance(value, str) else str(value))
 
 
 def _int(value: object) -> int | None:

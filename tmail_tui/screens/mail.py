@@ -23,13 +23,13 @@ from ..api.models import Attachment, Mailbox, Message, parse_time
 from ..formatting import local_time, sender
 from ..keys import KEYS
 from ..poller import BoxTimes
-from ..render import for_display, render_body
+from ..render import for_display, links_block, render_body
 from ..sanitize import one_line
 from ..store import PollResult, StoredBox
 from ..widgets.key_bar import KeyBar
 from ..widgets.mailbox_list import MailboxList
 from ..widgets.message_list import MessageList
-from ..widgets.reader import Reader, links_block
+from ..widgets.reader import Reader
 from ..widgets.status_line import StatusLine
 from .add_address import AddAddressScreen
 from .confirm import ConfirmScreen
@@ -114,10 +114,7 @@ class MailScreen(Screen[None]):
     @work(group="demo", exit_on_error=False)
     async def seed_demo(self) -> None:
         for _ in range(2):
-            box = await self.app.api.create_mailbox()
-            self.app.store.save_box(box, "created")
-            self.times[box.email] = box_times(self.app.store.box(box.email))
-        self.reload_sidebar(select=box.email)
+            self.adopt(await self.app.api.create_mailbox(), "created")
 
     def show_box(self) -> None:
         box = self.selected_box
@@ -132,9 +129,11 @@ class MailScreen(Screen[None]):
         self.reader.show_hint(HINT_PICK if self.messages.row_count else "No mail here yet: it appears by itself.")
 
     def reload_sidebar(self, select: str | None = None) -> None:
+        """Boxes were added, renamed or deleted. The message list is reloaded when the selected box changed, or
+        when `select` names a box whose contents the caller has just changed."""
         before = self.selected_box.address if self.selected_box else None
         self.sidebar.show(self.app.store.boxes(), select=select)
-        if (self.selected_box.address if self.selected_box else None) != before:
+        if select is not None or (self.selected_box.address if self.selected_box else None) != before:
             self.show_box()
         self.tick()
 
@@ -315,7 +314,6 @@ class MailScreen(Screen[None]):
         if stored is not None:
             self.times[box.email] = box_times(stored)
         self.reload_sidebar(select=box.email)
-        self.show_box()
 
     @work(group="new", exit_on_error=False)
     async def action_new_random(self) -> None:
@@ -402,7 +400,6 @@ class MailScreen(Screen[None]):
             self.times[address] = box_times(stored)
             self.policy_success(address)
         self.reload_sidebar(select=address)
-        self.show_box()
         self.notify(f"Added {one_line(address)}.", markup=False)
 
     def policy_success(self, address: str) -> None:
@@ -427,7 +424,6 @@ class MailScreen(Screen[None]):
         self.app.store.forget_box(box.address)
         self.times.pop(box.address, None)
         self.reload_sidebar()
-        self.show_box()
         self.notify(f"Deleted {one_line(box.address)}.", markup=False)
 
     def action_copy_address(self) -> None:
@@ -481,11 +477,17 @@ class MailScreen(Screen[None]):
         stored = self.app.store.message(summary.id) if summary else None
         return stored.message if stored else None
 
-    @work(group="save", exit_on_error=False)
-    async def action_save_attachment(self) -> None:
+    def message_with_attachments(self) -> Message | None:
         message = self.open_message()
         if message is None or not message.attachments:
             self.notify("This message has no attachments.", severity="warning", markup=False)
+            return None
+        return message
+
+    @work(group="save", exit_on_error=False)
+    async def action_save_attachment(self) -> None:
+        message = self.message_with_attachments()
+        if message is None:
             return
         attachments = list(message.attachments)
         if len(attachments) > 1:
@@ -497,9 +499,8 @@ class MailScreen(Screen[None]):
 
     @work(group="save", exit_on_error=False)
     async def action_save_all(self) -> None:
-        message = self.open_message()
-        if message is None or not message.attachments:
-            self.notify("This message has no attachments.", severity="warning", markup=False)
+        message = self.message_with_attachments()
+        if message is None:
             return
         await self.save(message, list(message.attachments))
 

@@ -10,16 +10,8 @@ from textual.widgets import Static, TextArea
 
 from ..api.models import Message
 from ..formatting import local_time, sender
-from ..render import RenderedBody, human_size
+from ..render import human_size
 from ..sanitize import one_line, safe_filename
-
-
-def links_block(body: RenderedBody) -> str:
-    if not body.links:
-        return ""
-    lines = [f"  [{link.number}] {link.url}" + ("" if link.safe else "   (not a web link: never opened)")
-             for link in body.links]
-    return "\n\nLinks:\n" + "\n".join(lines)
 
 
 class Reader(Vertical):
