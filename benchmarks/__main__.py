@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.widgets import Static
 
@@ -51,6 +52,9 @@ class Empty(App[None]):
 
 
 async def first_frame(app: App) -> float:
+    """From start until the app has painted and settled (Pilot waits until the process is idle): the measure that
+    gives an empty app the ~60 ms of the design notes. For tmail the API answers late, as a real network does, so
+    the first poll's work (after the frame) is not counted; loading the rest of a big box is."""
     start = time.perf_counter()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -84,11 +88,11 @@ async def measure(quick: bool) -> list[Row]:
 
     empty_frame = min([await first_frame(Empty()) for _ in range(3)])
     store = make_store(folder / "a", messages)
-    frame = min([await first_frame(make_app(folder, store, FakeApi(messages))) for _ in range(3)])
+    frame = min([await first_frame(make_app(folder, store, FakeApi(messages, delay=5))) for _ in range(3)])
     rows.append(Row(f"1. first frame, {big_n:,} messages", frame * 1000, empty_frame * 1000, "ms", "<= 3x",
                     frame <= 3 * empty_frame))
     huge_store = make_store(folder / "b", [message_json(n) for n in range(huge_n)])
-    huge_frame = await first_frame(make_app(folder, huge_store, FakeApi([])))
+    huge_frame = min([await first_frame(make_app(folder, huge_store, FakeApi([], delay=5))) for _ in range(3)])
     rows.append(Row(f"1. first frame, {huge_n:,} messages", huge_frame * 1000, empty_frame * 1000, "ms",
                     "< 10x", huge_frame < 10 * empty_frame))
 
@@ -98,7 +102,7 @@ async def measure(quick: bool) -> list[Row]:
     rows.append(Row(f"2. per key (down, pgdn, end, open), {big_n:,}", key * 1000, base_key * 1000, "ms",
                     "<= 1.5x", key <= 1.5 * base_key))
 
-    rows += await big_mail(folder, base_key)
+    rows += await big_mail(folder)
     rows += await polling(folder)
     rows.append(await idle(folder, 3 if quick else 60))
     rows.append(memory(big_n))
@@ -111,27 +115,49 @@ async def measure(quick: bool) -> list[Row]:
     return rows
 
 
-async def big_mail(folder: Path, base_key: float) -> list[Row]:
+async def key_latency(app: App, widget, key: str) -> float:
+    """From a key arriving (as the terminal driver delivers it) to the list repainting a row: what a person waits.
+    Pilot's own press() waits for the whole process to be idle, so it cannot time a key during background work."""
+    drawn = widget.renders
+    event = events.Key(key, None)
+    event.set_sender(app)
+    start = time.perf_counter()
+    app._driver.send_message(event)
+    while widget.renders == drawn:
+        if time.perf_counter() - start > 5:
+            raise RuntimeError(f"{key} was never answered")
+        await asyncio.sleep(0.0005)
+    return time.perf_counter() - start
+
+
+async def big_mail(folder: Path) -> list[Row]:
     html = big_html()
-    messages = [message_json(0, content=html, html=True)]
+    messages = [message_json(n) for n in range(1, 40)] + [message_json(0, content=html, html=True)]
     store = make_store(folder / "c", messages)
     app = make_app(folder, store, FakeApi(messages))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         focus_list(app)
+        lst = app.screen.query_one(MessageList)
         body = app.screen.query_one("#reader-body")
+        idle_keys = []
+        for key in ["down", "up"] * 10:  # back to back, as the keys below are: Textual paints at most 60 times a second
+            idle_keys.append(await key_latency(app, lst, key))
+        await pilot.press("end")
         start = time.perf_counter()
         opening = asyncio.create_task(pilot.press("enter"))  # pilot.press would wait for the whole conversion
-        while body.document.line_count <= 1:
+        while len(body.text) <= len("Converting…"):
             await asyncio.sleep(0.001)
         shown = time.perf_counter() - start
-        key_start = time.perf_counter()
-        await pilot.press("down")  # a key while the rest converts
-        key_time = time.perf_counter() - key_start
+        busy_keys = []
+        while "converting the rest" in body.text:  # keys while the rest converts
+            busy_keys.append(await key_latency(app, lst, "down" if len(busy_keys) % 2 else "up"))
         await opening
+    idle_key = statistics.median(idle_keys)
+    worst = max(busy_keys, default=0.0)
     return [Row("3. 1 MB HTML: first screenful", shown * 1000, None, "ms", "<= 500 ms", shown <= 0.5),
-            Row("3. a key while it converts", key_time * 1000, base_key * 1000, "ms", "answers (<= 3x)",
-                key_time <= 3 * base_key)]
+            Row(f"3. worst of {len(busy_keys)} keys while it converts", worst * 1000, idle_key * 1000, "ms",
+                "<= 3x", bool(busy_keys) and worst <= 3 * idle_key)]
 
 
 async def polling(folder: Path) -> list[Row]:

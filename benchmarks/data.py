@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -42,15 +43,18 @@ def big_html(size: int = 1_000_000) -> str:
 
 
 class FakeApi:
-    """A MockTransport serving a fixed list of messages; `messages` may be replaced between polls."""
+    """A MockTransport serving a fixed list of messages after `delay` seconds; `messages` may be replaced between
+    polls."""
 
-    def __init__(self, messages: list[dict]) -> None:
+    def __init__(self, messages: list[dict], delay: float = 0.0) -> None:
         self.messages = messages
         self.calls = 0
+        self.delay = delay
 
     def transport(self) -> httpx.MockTransport:
-        def handler(request: httpx.Request) -> httpx.Response:
+        async def handler(request: httpx.Request) -> httpx.Response:
             self.calls += 1
+            await asyncio.sleep(self.delay)
             body = {"status": True, "mailbox": BOX, "messages": self.messages}
             return httpx.Response(200, content=json.dumps(body), headers=QUOTA)
 

@@ -145,3 +145,38 @@ def test_summaries_for_more_ids_than_one_statement_may_carry(tmp_path):
     rows = store.summaries("a@quickbox.test", new)
     assert [r.id for r in rows] == [f"m{n}" for n in reversed(range(1200))]
     assert rows[0].attachments == 1 and rows[0].unread
+
+
+def test_the_newest_rows_and_the_count_come_without_sorting_the_box(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.save_box(box())
+    store.record_poll("a@quickbox.test", [msg(f"m{n}", received=f"2026-01-01 00:{n // 60:02d}:{n % 60:02d}")
+                                          for n in range(300)])
+    assert [r.id for r in store.summaries("a@quickbox.test", limit=3)] == ["m299", "m298", "m297"]
+    assert [r.id for r in store.summaries("a@quickbox.test")][:3] == ["m299", "m298", "m297"]
+    assert store.count("a@quickbox.test") == 300 and store.count("b@quickbox.test") == 0
+    plan = " ".join(row[3] for row in store._db.execute(
+        "EXPLAIN QUERY PLAN " + store._SUMMARY_QUERY + store._NEWEST_FIRST + " LIMIT 3", ("a@quickbox.test",)))
+    assert "TEMP B-TREE" not in plan  # the index holds the list's exact order
+
+
+def test_a_store_from_the_first_version_gets_the_new_index(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE messages (id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, subject TEXT NOT NULL DEFAULT '',
+            from_name TEXT NOT NULL DEFAULT '', from_email TEXT NOT NULL DEFAULT '', received_raw TEXT NOT NULL
+            DEFAULT '', received_ts REAL, is_html INTEGER NOT NULL DEFAULT 0, content TEXT NOT NULL DEFAULT '',
+            attachments TEXT NOT NULL DEFAULT '[]', server_seen INTEGER NOT NULL DEFAULT 0, seen INTEGER NOT NULL
+            DEFAULT 0, fetched_at REAL NOT NULL, digest TEXT NOT NULL DEFAULT '');
+        CREATE INDEX messages_by_box ON messages (mailbox, received_ts DESC, fetched_at DESC);
+        INSERT INTO messages (id, mailbox, subject, fetched_at) VALUES ('kept', 'a@quickbox.test', 'hello', 1);
+        PRAGMA user_version=1;
+    """)
+    old.close()
+    store = Store(path)
+    indexes = {row[0] for row in store._db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "messages_newest_first" in indexes and "messages_by_box" not in indexes
+    assert [r.subject for r in store.summaries("a@quickbox.test")] == ["hello"]

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from . import config as config_module
 from .api import TempMailClient, TmailError
 from .config import Config
+from .converter import Converter
 from .demo import DEMO_KEY, DemoSession
 from .keys import KEYS
 from .poller import PollPolicy
@@ -37,6 +38,7 @@ class TmailApp(App[None]):
         self.config = config
         self.clock = clock
         self.policy = policy or PollPolicy()
+        self.converter = Converter()
         self.demo_session: DemoSession | None = None
         self.demo_feed_interval = demo_feed_interval
         self.store = store
@@ -61,10 +63,12 @@ class TmailApp(App[None]):
         self.api = TempMailClient(DEMO_KEY, self.demo_session.base_url)
         self.sub_title = "demo: local emulator, nothing leaves this machine"
 
+    def get_default_screen(self) -> Screen:
+        # The mail screen is the app's first screen (not pushed over an empty one): the first frame is mail.
+        return MailScreen() if self.api is not None and self.store is not None else super().get_default_screen()
+
     def on_mount(self) -> None:
-        if self.api is not None and self.store is not None:
-            self.push_screen(MailScreen())
-        else:
+        if self.api is None or self.store is None:
             self.push_screen(FirstRunScreen(str(config_module.config_path()), self.startup_problem),
                              callback=self._first_run_done)
 
@@ -100,6 +104,7 @@ class TmailApp(App[None]):
         return self.config.download_dir
 
     async def on_unmount(self) -> None:
+        await self.converter.close()
         if self.api is not None:
             await self.api.aclose()
         if self.store is not None:

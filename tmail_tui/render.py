@@ -148,6 +148,20 @@ def links_block(body: RenderedBody) -> str:
     return "\n\nLinks:\n" + "\n".join(lines)
 
 
+def display_text(content: str, is_html: bool) -> str:
+    """A body as the reader shows it: clean text, its links listed under it, ready for a terminal widget."""
+    body = render_body(content, is_html)
+    return for_display((body.text or "(empty message)") + links_block(body))
+
+
+PREVIEW = 32_768  # characters of HTML converted first, so a 1 MB newsletter shows its top at once
+
+
+def preview_text(content: str) -> str:
+    """The top of a big HTML mail, converted from its first PREVIEW characters while the whole is converted."""
+    return for_display(html_to_text(content[:PREVIEW]).text) + "\n\n[converting the rest…]"
+
+
 DISPLAY_LIMIT = 1_000_000  # characters of body shown in the reader; more freezes any terminal widget
 LONG_LINE = 2000
 

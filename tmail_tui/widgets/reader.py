@@ -1,24 +1,24 @@
-"""The reader pane: headers (the sender's real address always shown), then the body as clean text in a read-only
-TextArea (fast for large bodies, and it never interprets markup), with the numbered links under it."""
+"""The reader pane: headers (the sender's real address always shown), then the body as clean text in a TextView
+(draws only what is on screen, never interprets markup), with the numbered links under it."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static, TextArea
+from textual.widgets import Static
 
 from ..api.models import Message
 from ..formatting import local_time, sender
 from ..render import human_size
 from ..sanitize import one_line, safe_filename
+from .text_view import TextView, Wrapped
 
 
 class Reader(Vertical):
     DEFAULT_CSS = """
     Reader #reader-headers { padding: 0 1; height: auto; max-height: 12; border-bottom: solid $primary-darken-2; }
-    Reader #reader-body { border: none; padding: 0 1; height: 1fr; }
-    Reader #reader-body:focus { border: none; }
+    Reader #reader-body { padding: 0 1; height: 1fr; scrollbar-gutter: stable; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -29,37 +29,30 @@ class Reader(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-headers", markup=False)
-        yield TextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="reader-body",
-                       show_cursor=False)
+        yield TextView(id="reader-body")
 
     @property
-    def body(self) -> TextArea:
-        return self.query_one("#reader-body", TextArea)
+    def body(self) -> TextView:
+        return self.query_one("#reader-body", TextView)
 
     def show_hint(self, hint: str) -> None:
         self.message = self._shown_id = None
         self.query_one("#reader-headers", Static).update(Text(hint, style="italic"))
-        self.body.load_text("")
+        self.body.show("")
 
     def show_headers(self, message: Message) -> None:
         """Headers at once; the body follows when its conversion (off the UI thread) is done."""
         self.message = message
         self._shown_id = None
         self.query_one("#reader-headers", Static).update(self._headers(message))
-        self.body.load_text("Converting…" if message.is_html else "")
+        self.body.show("Converting…" if message.is_html else "")
 
-    def show_body(self, message: Message, text: str) -> None:
-        """The converted body (see render.for_display), unless the user has moved on to another message."""
+    def show_body(self, message: Message, text: str | Wrapped) -> None:
+        """The converted body (see render.for_display), unless the user has moved on to another message. The full
+        text after a preview keeps the reader where it is."""
         if self.message is None or self.message.id != message.id:
             return
-        body = self.body
-        again = self._shown_id == message.id  # the full text after a preview: keep where the reader is
-        position = body.scroll_offset
-        body.load_text(text)
-        if again:
-            body.scroll_to(position.x, position.y, animate=False, immediate=True)
-        else:
-            body.scroll_home(animate=False)
+        self.body.show(text, keep_position=self._shown_id == message.id)
         self._shown_id = message.id
 
     def _headers(self, message: Message) -> Text:

@@ -1,0 +1,186 @@
+"""A read-only, scrollable, selectable view of plain text that draws only the lines on screen.
+
+The reader's body used to be a TextArea: loading 270 KB of converted newsletter into it took ~150 ms on the UI thread
+(it builds a document and wraps every line), long enough to swallow keys. Here the text is wrapped once per width into
+(line, start, end) spans, which is cheap and can be done off the UI thread, and painting costs one screenful.
+Nothing is ever parsed as markup: rows are drawn as plain segments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len, get_character_cell_size
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+
+from ..sanitize import clean_text
+
+
+def wrap(lines: list[str], width: int) -> list[tuple[int, int, int]]:
+    """Soft-wrap lines to `width` cells: one (line index, start, end) span per screen row, broken after a space when
+    there is one in the row, else at the width. Spaces at a break are not drawn (they stay in copied text)."""
+    width = max(width, 1)
+    rows: list[tuple[int, int, int]] = []
+    append = rows.append
+    for number, line in enumerate(lines):
+        size = len(line)
+        if size <= width and (line.isascii() or cell_len(line) <= width):
+            append((number, 0, size))
+        elif line.isascii():
+            start = 0
+            while size - start > width:
+                cut = line.rfind(" ", start + 1, start + width + 1)
+                if cut <= start:
+                    append((number, start, start + width))
+                    start += width
+                else:
+                    append((number, start, cut))
+                    start = cut + 1
+            append((number, start, size))
+        else:
+            _wrap_wide(number, line, width, append)
+    return rows
+
+
+def _wrap_wide(number: int, line: str, width: int, append) -> None:
+    """The same, counting cells character by character (wide CJK, emoji, combining marks)."""
+    start, used, last_space = 0, 0, -1
+    index = 0
+    while index < len(line):
+        char = line[index]
+        cells = get_character_cell_size(char)
+        if used + cells > width and index > start:
+            if last_space > start:
+                append((number, start, last_space))
+                start = last_space + 1
+            else:
+                append((number, start, index))
+                start = index
+            used = cell_len(line[start:index])
+            last_space = -1
+        if char == " ":
+            last_space = index
+        used += cells
+        index += 1
+    append((number, start, len(line)))
+
+
+@dataclass(frozen=True)
+class Wrapped:
+    """Text split into lines and wrapped to a width: what the view draws. Build it anywhere, it is immutable."""
+
+    lines: list[str]
+    width: int
+    rows: list[tuple[int, int, int]]
+
+    @classmethod
+    def of(cls, text: str, width: int) -> Wrapped:
+        lines = clean_text(text).split("\n")
+        return cls(lines, width, wrap(lines, width))
+
+    def to_width(self, width: int) -> Wrapped:
+        return self if width == self.width else Wrapped(self.lines, width, wrap(self.lines, width))
+
+
+class TextView(ScrollView, can_focus=True):
+    """Shows a `Wrapped` text. Keys scroll; the mouse selects (Textual's selection, copied as the original lines)."""
+
+    ALLOW_SELECT = True
+    DEFAULT_CSS = """
+    TextView { overflow-x: hidden; overflow-y: auto; }
+    """
+    BINDINGS = [
+        Binding("down,j", "scroll_down", "Scroll down", show=False),
+        Binding("up,k", "scroll_up", "Scroll up", show=False),
+        Binding("home,g", "scroll_home", "Top", show=False),
+        Binding("end,G", "scroll_end", "Bottom", show=False),
+        Binding("space", "page_down", "Page down", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._wrapped = Wrapped([""], 1, [(0, 0, 0)])
+        self._strips: dict[int, Strip] = {}
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self._wrapped.lines)
+
+    @property
+    def wrap_width(self) -> int:
+        """The width text should be wrapped to (for callers that wrap off the UI thread)."""
+        return max(self.scrollable_content_region.width, 1) if self.size.width else 80
+
+    def show(self, content: str | Wrapped, *, keep_position: bool = False) -> None:
+        wrapped = content if isinstance(content, Wrapped) else Wrapped.of(content, self.wrap_width)
+        self._wrapped = wrapped.to_width(self.wrap_width)
+        self._strips.clear()
+        self.virtual_size = Size(self.wrap_width, len(self._wrapped.rows))
+        if not keep_position:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self._wrapped.width != self.wrap_width:
+            self._wrapped = self._wrapped.to_width(self.wrap_width)
+            self._strips.clear()
+        self.virtual_size = Size(self.wrap_width, len(self._wrapped.rows))
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.size.width
+        style = self.rich_style
+        rows = self._wrapped.rows
+        if index >= len(rows):
+            return Strip.blank(width, style)
+        selection = self.text_selection
+        strip = None if selection else self._strips.get(index)
+        if strip is None:
+            number, start, end = rows[index]
+            text = self._wrapped.lines[number][start:end]
+            span = selection.get_span(index) if selection else None
+            if span is None:
+                segments = [Segment(text, style)]
+            else:
+                low, high = span[0], len(text) if span[1] == -1 else span[1]
+                chosen = style + self.screen.get_component_rich_style("screen--selection")
+                segments = [Segment(text[:low], style), Segment(text[low:high], chosen), Segment(text[high:], style)]
+            strip = Strip(segments).crop_extend(0, width, style).apply_offsets(0, index)
+            if not selection:
+                if len(self._strips) > 1024:
+                    self._strips.clear()
+                self._strips[index] = strip
+        return strip
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text from the original lines, so a wrapped paragraph copies as one line."""
+        rows = self._wrapped.rows
+        if not rows:
+            return None
+
+        def position(offset, default: int) -> tuple[int, int]:
+            if offset is None:
+                number, start, end = rows[default]
+                return number, start if default == 0 else end
+            row = min(max(offset.y, 0), len(rows) - 1)
+            number, start, end = rows[row]
+            return number, min(start + max(offset.x, 0), end)
+
+        (first_line, first_at), (last_line, last_at) = position(selection.start, 0), position(selection.end, -1)
+        lines = self._wrapped.lines
+        if first_line == last_line:
+            return lines[first_line][first_at:last_at], "\n"
+        chosen = [lines[first_line][first_at:], *lines[first_line + 1:last_line], lines[last_line][:last_at]]
+        return "\n".join(chosen), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
