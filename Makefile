@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo run test bench bench-quick screenshots clean
+.PHONY: install demo run test bench bench-quick bench-tmux screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks --quick
+
+bench-tmux: $(STAMP)
+	$(BIN)/python -m benchmarks.tmux_check
 
 screenshots: $(STAMP)
 	$(BIN)/python screenshots/generate.py screenshots

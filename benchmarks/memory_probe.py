@@ -1,4 +1,5 @@
-"""Run in a fresh process by the benchmark: RSS (MB) after the app has loaded N messages, then of an empty app."""
+"""Run in a fresh process by the benchmark: RSS (MB) after the app has loaded all N message rows and opened one,
+then before anything was loaded."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import resource
 import sys
 import tempfile
 from pathlib import Path
+
+from tmail_tui.widgets.message_list import MessageList
 
 from .data import FakeApi, make_app, make_store, message_json
 
@@ -26,6 +29,13 @@ async def main(count: int) -> None:
     app = make_app(folder, store, FakeApi([]))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        messages = app.screen.query_one(MessageList)
+        messages.focus()
+        await pilot.press("end", "enter")  # the last row: every row is loaded, and one message is open
+        while not messages.complete:
+            await pilot.pause(0.05)
+        await pilot.pause()
+        assert messages.row_count == count
         print(f"{rss_mb():.1f} {empty:.1f}")
 
 

@@ -86,3 +86,13 @@ async def test_text_is_never_markup_and_controls_are_made_visible():
         assert "\x1b" not in shown and "\x07" not in shown and "␛[2J" in shown
         await pilot.click(TextView)
         assert app.is_running
+
+
+async def test_drag_selects_and_ctrl_c_copies():
+    app = ViewApp("Your code is 482913\nsecond line")
+    async with app.run_test(size=(40, 6)) as pilot:
+        await pilot.mouse_down(TextView, offset=(13, 0))
+        await pilot.hover(TextView, offset=(19, 0))
+        await pilot.mouse_up(TextView, offset=(19, 0))
+        await pilot.press("ctrl+c")
+        assert app.clipboard == "482913"

@@ -64,7 +64,7 @@ class Converter:
         worker.stdin.close()  # the worker ends when its input does
         try:
             await asyncio.wait_for(worker.wait(), 1.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             worker.kill()
             await worker.wait()
 

@@ -38,8 +38,9 @@ KEYS = [
 ]
 
 NAVIGATION = [
-    ("j k  ↑ ↓", "Move in a list (or scroll the message)"),
+    ("j k  ↑ ↓  Space", "Move in a list, or scroll the message (Space: a page)"),
     ("PgUp PgDn  g G", "Page up and down, first and last"),
+    ("Drag, ctrl+c", "Select text in the message with the mouse, copy it"),
     ("Enter", "Open the highlighted message"),
     ("Escape", "Back to the message list; clear the filter"),
     ("Tab  Shift+Tab", "Switch pane"),

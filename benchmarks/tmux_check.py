@@ -1,0 +1,111 @@
+"""`python -m benchmarks.tmux_check`: the start-up and big-mail figures again, on the real `tmail` in a real terminal.
+
+Each app is started in a tmux session and the screen is read with `tmux capture-pane` until the wanted text shows:
+this counts what a person waits for (the interpreter starting, imports, the first frame), which the in-process
+benchmark does not. The baseline is an empty Textual app started the same way. Needs tmux; not run in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tmail_tui.api.models import Mailbox, Message
+from tmail_tui.emulator import Emulator
+from tmail_tui.store import Store
+
+from .data import big_html, message_json
+
+KEY = "tmux-check-key"
+EMPTY_APP = ("from textual.app import App\nfrom textual.widgets import Static\n"
+             "class Empty(App):\n    def compose(self):\n        yield Static('empty app ready')\nEmpty().run()\n")
+
+
+def screen(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
+def until(session: str, text: str, timeout: float = 20.0) -> float:
+    start = time.perf_counter()
+    while text not in screen(session):
+        if time.perf_counter() - start > timeout:
+            raise RuntimeError(f"{text!r} never showed:\n{screen(session)}")
+        time.sleep(0.002)
+    return time.perf_counter() - start
+
+
+def start(session: str, command: list[str], env: dict[str, str]) -> float:
+    """Start `command` in a 120x40 tmux session; returns the start time."""
+    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    line = shlex.join(["env", *(f"{name}={value}" for name, value in env.items()), *command])
+    began = time.perf_counter()
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", line], check=True)
+    return began
+
+
+def startup(command: list[str], env: dict[str, str], ready: str, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        began = start("tmail-check", command, env)
+        until("tmail-check", ready)
+        times.append(time.perf_counter() - began)
+        subprocess.run(["tmux", "kill-session", "-t", "tmail-check"], capture_output=True)
+    return min(times)
+
+
+def store_with(folder: Path, address: str, messages: list[dict]) -> dict[str, str]:
+    """A data dir whose store holds `address` with `messages`; returns the environment that points tmail at it."""
+    data = folder / "data"
+    store = Store(data / "tmail" / "tmail.db")
+    store.save_box(Mailbox.from_api({"email": address, "id": 1}))
+    store.record_poll(address, [Message.from_api(m | {"to": address}) for m in messages])
+    store.close()
+    return {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(folder / "config"), "TMAIL_API_KEY": KEY,
+            "HOME": str(folder)}
+
+
+def main() -> int:
+    tmail = [str(Path(sys.executable).with_name("tmail"))]
+    rows = []
+    with Emulator(KEY, seed=7) as emulator:
+        address = emulator.create_box().address
+        base = {"TMAIL_BASE_URL": emulator.base_url, "PATH": os.environ.get("PATH", "")}
+        empty = startup([sys.executable, "-c", EMPTY_APP], base, "empty app ready")
+        rows.append(("empty Textual app, start to first frame", empty, None))
+        for count in (10_000, 100_000):
+            folder = Path(tempfile.mkdtemp(prefix="tmail-tmux-"))
+            env = base | store_with(folder, address, [message_json(n) for n in range(count)])
+            took = startup(tmail, env, f"Message number {count - 1}:")
+            rows.append((f"tmail, {count:,} messages, start to first rows", took, empty))
+
+        folder = Path(tempfile.mkdtemp(prefix="tmail-tmux-"))
+        filler = [message_json(n) for n in range(1, 30)]
+        env = base | store_with(folder, address, filler + [message_json(0, content=big_html(), html=True)])
+        start("tmail-big", tmail, env)
+        until("tmail-big", "Message number 29:")
+        subprocess.run(["tmux", "send-keys", "-t", "tmail-big", "G"], check=True)
+        until("tmail-big", "Message number 0:")
+        began = time.perf_counter()
+        subprocess.run(["tmux", "send-keys", "-t", "tmail-big", "Enter"], check=True)
+        until("tmail-big", "Issue #0")
+        rows.append(("1 MB HTML mail: Enter to first screenful", time.perf_counter() - began, None))
+        began = time.perf_counter()
+        subprocess.run(["tmux", "send-keys", "-t", "tmail-big", "/"], check=True)  # while the rest converts
+        until("tmail-big", "Filter by sender")  # the filter field opened: the key was answered
+        rows.append(("a key right after it, answered", time.perf_counter() - began, None))
+        subprocess.run(["tmux", "kill-session", "-t", "tmail-big"], capture_output=True)
+
+    print(f"tmail through tmux: {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")
+    for figure, value, baseline in rows:
+        ratio = f"  {value / baseline:.2f}x the empty app" if baseline else ""
+        print(f"  {figure:<48} {value * 1000:7.0f} ms{ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
