@@ -94,12 +94,14 @@ class TextView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     TextView { overflow-x: hidden; overflow-y: auto; }
     """
+    # Jumps, not animations: a long mail scrolled with G or Space must land at once.
     BINDINGS = [
-        Binding("down,j", "scroll_down", "Scroll down", show=False),
-        Binding("up,k", "scroll_up", "Scroll up", show=False),
-        Binding("home,g", "scroll_home", "Top", show=False),
-        Binding("end,G", "scroll_end", "Bottom", show=False),
-        Binding("space", "page_down", "Page down", show=False),
+        Binding("down,j", "scroll_by(1)", "Scroll down", show=False),
+        Binding("up,k", "scroll_by(-1)", "Scroll up", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("home,g", "jump(0)", "Top", show=False),
+        Binding("end,G", "jump(-1)", "Bottom", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -182,5 +184,12 @@ class TextView(ScrollView, can_focus=True):
         self._strips.clear()
         self.refresh()
 
-    def action_page_down(self) -> None:
-        self.scroll_page_down(animate=False)
+    def action_scroll_by(self, rows: int) -> None:
+        self.scroll_to(y=self.scroll_y + rows, animate=False, immediate=True)
+
+    def action_page(self, direction: int) -> None:
+        self.scroll_to(y=self.scroll_y + direction * max(self.scrollable_content_region.height - 1, 1),
+                       animate=False, immediate=True)
+
+    def action_jump(self, where: int) -> None:
+        self.scroll_to(y=self.max_scroll_y if where < 0 else 0, animate=False, immediate=True)
