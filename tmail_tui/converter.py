@@ -59,13 +59,8 @@ class Converter:
 
     async def close(self) -> None:
         worker, self._worker = self._worker, None
-        if worker is None or worker.returncode is not None:
-            return
-        worker.stdin.close()  # the worker ends when its input does
-        try:
-            await asyncio.wait_for(worker.wait(), 1.0)
-        except TimeoutError:
-            worker.kill()
+        if worker is not None and worker.returncode is None:
+            worker.kill()  # it holds nothing worth finishing: quitting must not wait for a conversion
             await worker.wait()
 
 
