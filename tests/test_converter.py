@@ -1,4 +1,5 @@
-"""Big bodies convert in a worker process (the UI keeps its core); it never sees the key; a dead worker is survivable."""
+"""Big bodies convert in a worker process (the UI keeps its core), which never sees the key; a dead worker is
+survivable."""
 
 from __future__ import annotations
 

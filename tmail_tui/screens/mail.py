@@ -25,7 +25,7 @@ from ..keys import KEYS
 from ..poller import BoxTimes
 from ..render import PREVIEW, preview_text
 from ..sanitize import one_line
-from ..store import PollResult, StoredBox
+from ..store import PollResult, StoredBox, Summary
 from ..widgets.key_bar import KeyBar
 from ..widgets.mailbox_list import MailboxList
 from ..widgets.message_list import MessageList
@@ -47,7 +47,8 @@ FIRST_ROWS = 200  # rows of a box loaded at once; the rest when wanted, in a thr
 
 def box_times(box: StoredBox) -> BoxTimes:
     created = parse_time(box.created_at_raw)
-    return BoxTimes(box.address, born=created.timestamp() if created else box.added_at, expires=box.expire_at.timestamp() if box.expire_at else None,
+    return BoxTimes(box.address, born=created.timestamp() if created else box.added_at,
+                    expires=box.expire_at.timestamp() if box.expire_at else None,
                     gone=box.gone_at is not None, last_poll=box.polled_at)
 
 
@@ -141,7 +142,7 @@ class MailScreen(Screen[None]):
         rows = self.app.store.summaries(address)
         self.app.call_from_thread(self._all_rows_loaded, address, rows, edits)
 
-    def _all_rows_loaded(self, address: str, rows, edits: int) -> None:
+    def _all_rows_loaded(self, address: str, rows: list[Summary], edits: int) -> None:
         box = self.selected_box
         if box is None or box.address != address or self.messages.complete:
             return  # the user moved to another box
