@@ -12,7 +12,7 @@ from ..api.models import Message
 from ..formatting import local_time, sender
 from ..render import human_size
 from ..sanitize import one_line, safe_filename
-from .text_view import TextView, Wrapped
+from .text_view import TextView
 
 
 class Reader(Vertical):
@@ -47,7 +47,7 @@ class Reader(Vertical):
         self.query_one("#reader-headers", Static).update(self._headers(message))
         self.body.show("Converting…" if message.is_html else "")
 
-    def show_body(self, message: Message, text: str | Wrapped) -> None:
+    def show_body(self, message: Message, text: str) -> None:
         """The converted body (see render.for_display), unless the user has moved on to another message. The full
         text after a preview keeps the reader where it is."""
         if self.message is None or self.message.id != message.id:

@@ -2,7 +2,7 @@
 
 The reader's body used to be a TextArea: loading 270 KB of converted newsletter into it took ~150 ms on the UI thread
 (it builds a document and wraps every line), long enough to swallow keys. Here the text is wrapped once per width into
-(line, start, end) spans, which is cheap and can be done off the UI thread, and painting costs one screenful.
+(line, start, end) spans (~3 ms for those 270 KB), and painting costs one screenful.
 Nothing is ever parsed as markup: rows are drawn as plain segments.
 """
 
@@ -72,7 +72,7 @@ def _wrap_wide(number: int, line: str, width: int, append) -> None:
 
 @dataclass(frozen=True)
 class Wrapped:
-    """Text split into lines and wrapped to a width: what the view draws. Build it anywhere, it is immutable."""
+    """Text split into lines and wrapped to a width: what the view draws."""
 
     lines: list[str]
     width: int
@@ -88,7 +88,7 @@ class Wrapped:
 
 
 class TextView(ScrollView, can_focus=True):
-    """Shows a `Wrapped` text. Keys scroll; the mouse selects (Textual's selection, copied as the original lines)."""
+    """Shows plain text. Keys scroll; the mouse selects (Textual's selection, copied as the original lines)."""
 
     ALLOW_SELECT = True
     DEFAULT_CSS = """
@@ -115,12 +115,11 @@ class TextView(ScrollView, can_focus=True):
 
     @property
     def wrap_width(self) -> int:
-        """The width text should be wrapped to (for callers that wrap off the UI thread)."""
+        """The width text is wrapped to: the room beside the scrollbar (80 before the first layout)."""
         return max(self.scrollable_content_region.width, 1) if self.size.width else 80
 
-    def show(self, content: str | Wrapped, *, keep_position: bool = False) -> None:
-        wrapped = content if isinstance(content, Wrapped) else Wrapped.of(content, self.wrap_width)
-        self._wrapped = wrapped.to_width(self.wrap_width)
+    def show(self, text: str, *, keep_position: bool = False) -> None:
+        self._wrapped = Wrapped.of(text, self.wrap_width)
         self._strips.clear()
         self.virtual_size = Size(self.wrap_width, len(self._wrapped.rows))
         if not keep_position:
