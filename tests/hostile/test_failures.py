@@ -39,7 +39,7 @@ async def test_poll_failures_are_explained_keep_the_mail_and_recover(emulator, t
         await wait_for(pilot, lambda: words in status(app), what=f"{words!r} in the status line")
         assert "Retrying in" in status(app)
         assert "already here" in lines(messages)[0]
-        assert any("Cannot check mail" in n for n in notifications(app))
+        await wait_for(pilot, lambda: any("Cannot check mail" in n for n in notifications(app)), what="the notice")
         emulator.deliver(address, FeedMessage("after the storm", "A", "a@example.org", "x"))
         await wait_for(pilot, lambda: messages.row_count == 2, timeout=20, what="recovery")
         assert words not in status(app)

@@ -49,7 +49,9 @@ async def test_paints_from_the_store_then_new_mail_appears_by_itself(emulator, t
         emulator.deliver(address, plain("Your code: 424242", sender="Acme"))
         await wait_for(pilot, lambda: messages.row_count == 2, what="the new message")
         assert "Your code: 424242" in lines(messages)[0]
-        assert any("New mail" in n and "Acme <alice@example.org>: Your code: 424242" in n for n in notifications(app)), notifications(app)
+        # a notification is a message to the app: it lands a moment after the row
+        await wait_for(pilot, lambda: any("New mail" in n and "Acme <alice@example.org>: Your code: 424242" in n
+                                          for n in notifications(app)), what="the new-mail notification")
         assert lines(sidebar)[0].rstrip().endswith("2")  # unread count in the sidebar
         status = screen_text(app).splitlines()[-2]
         assert "checked" in status and "quota" in status and "left" in status
@@ -220,7 +222,7 @@ async def test_s_asks_which_attachment_and_capital_s_saves_all(emulator, tmp_pat
         assert "invoicetxt.exe" in screen_text(app) and "bashrc" in screen_text(app)
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: (downloads / "photo.png").exists())
-        assert any(f"Saved {downloads / 'photo.png'}" in n for n in notifications(app))
+        await wait_for(pilot, lambda: any(f"Saved {downloads / 'photo.png'}" in n for n in notifications(app)))
         await pilot.press("S")
         await wait_for(pilot, lambda: sum("Saved" in n for n in notifications(app)) == 4, what="every save")
         assert sorted(p.name for p in downloads.iterdir()) == ["bashrc", "invoicetxt.exe", "photo (1).png",
@@ -306,7 +308,7 @@ async def test_server_errors_show_in_the_status_line_and_recover(emulator, tmp_p
         assert "before" in lines(messages)[0]  # what was fetched stays visible
         emulator.deliver(address, plain("after"))
         await wait_for(pilot, lambda: messages.row_count == 2, timeout=15, what="recovery")
-        assert any("Connected again" in n for n in notifications(app))
+        await wait_for(pilot, lambda: any("Connected again" in n for n in notifications(app)), what="the notice")
 
 
 async def test_first_run_saves_the_key_privately(home, emulator):
