@@ -1,7 +1,7 @@
 """Regenerate the README's screenshots from the real app on the demo data: `make screenshots`.
 
 Runs `tmail --demo` headless (the bundled emulator with its seeded mail), presses keys as a user would, and saves
-SVGs: the main view, an HTML newsletter in the reader, the new-mailbox dialog and the help screen.
+SVGs: the main view, an HTML newsletter in the reader, its links, the new-mailbox dialog and the help screen.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tmail_tui.config import Config
 from tmail_tui.screens.help import HelpScreen
 from tmail_tui.screens.mail import MailScreen
 from tmail_tui.screens.mailbox_form import MailboxFormScreen
+from tmail_tui.screens.pick import PickScreen
 from tmail_tui.widgets.message_list import MessageList
 
 SIZE = (120, 34)
@@ -54,7 +55,12 @@ async def generate(folder: Path) -> list[Path]:
         body = app.screen.query_one("#reader-body")
         await until(pilot, lambda: "Hello there," in body.text)
         shot("html-mail")
-        await pilot.press("N")
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        await pilot.press("2")
+        await pilot.pause(0.2)
+        shot("links")
+        await pilot.press("escape", "N")
         await until(pilot, lambda: isinstance(app.screen, MailboxFormScreen))
         await pilot.press(*"signup.test")
         await pilot.pause(0.2)

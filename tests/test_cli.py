@@ -84,6 +84,7 @@ def test_inbox_read_save_delete_message(tmail, emulator, home):
     assert "bashrc  (8 B)" in read.stdout
     as_json = json.loads(tmail("read", msg_id, "--json").stdout)
     assert as_json["subject"] == evil and as_json["text"] == "Click here [1]" and as_json["is_seen"] is True
+    assert as_json["links"] == [{"number": 1, "url": "https://evil.example", "label": "here", "safe": True}]
 
     saved = tmail("save", msg_id, "--dir", str(home / "dl"))
     assert saved.returncode == 0, saved.stderr

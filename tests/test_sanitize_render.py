@@ -76,9 +76,18 @@ def test_html_reads_as_clean_text():
     assert "Item  €9.50" in text
     assert "|" not in text and "---" not in text and "**" not in text
     assert "1. not a list 2+2 - dash \\ back" in text  # no Markdown escapes
-    assert [(l.number, l.url, l.safe) for l in body.links] == [
-        (1, "https://acme.example/a", True), (2, "javascript:alert(1)", False), (3, "data:text/html,x", False)]
+    assert [(l.number, l.url, l.safe, l.label) for l in body.links] == [
+        (1, "https://acme.example/a", True, "the article"), (2, "javascript:alert(1)", False, "click"),
+        (3, "data:text/html,x", False, "data")]  # a link's label is the first words it had
     assert "again [1]" in text and "top [" not in text
+
+
+def test_link_labels_are_clean_short_words():
+    body = render_body('<a href="https://a.example/v"><img src="x.png" alt="Verify"></a>'
+                       '<a href="https://b.example/"> Confirm\n <b>your</b>\x1b[31m  email </a>'
+                       '<a href="https://c.example/"><span style="display:none">secret</span>'
+                       + "word " * 500 + "</a>", True)
+    assert [l.label for l in body.links] == ["Verify", "Confirm your ␛[31m email", ("word " * 16).strip()[:79] + "…"]
 
 
 def test_no_wrapping_at_78_columns():

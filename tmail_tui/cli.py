@@ -108,7 +108,8 @@ def message_json(message: Message, seen: bool | None = None, with_text: bool = F
     if with_text:
         body = render_body(message.content, message.is_html)
         data["text"] = body.text
-        data["links"] = [{"number": link.number, "url": link.url, "safe": link.safe} for link in body.links]
+        data["links"] = [{"number": link.number, "url": link.url, "label": link.label, "safe": link.safe}
+                         for link in body.links]
     return data
 
 

@@ -28,6 +28,14 @@ class ConfigError(TmailError):
     """The configuration cannot be used as it is; the message says how to fix it."""
 
 
+KEY_VARIABLE = "TMAIL_API_KEY"
+
+
+def environment_without_key() -> dict[str, str]:
+    """The environment for a program tmail starts (the converter, a browser): everything but the key."""
+    return {name: value for name, value in os.environ.items() if name != KEY_VARIABLE}
+
+
 def config_path() -> Path:
     return platformdirs.user_config_path(APP_NAME, appauthor=False) / "config.toml"
 
@@ -73,10 +81,10 @@ def read_file(path: Path | None = None) -> dict[str, Any]:
 def load(base_url: str | None = None, path: Path | None = None) -> Config:
     settings = read_file(path)
     config = Config()
-    env_key = os.environ.get("TMAIL_API_KEY", "").strip()
+    env_key = os.environ.get(KEY_VARIABLE, "").strip()
     file_key = settings.get("api_key")
     if env_key:
-        config.api_key, config.key_source = env_key, "TMAIL_API_KEY"
+        config.api_key, config.key_source = env_key, KEY_VARIABLE
     elif isinstance(file_key, str) and file_key.strip():
         config.api_key, config.key_source = file_key.strip(), str(path or config_path())
     url = base_url or os.environ.get("TMAIL_BASE_URL", "").strip() or settings.get("base_url") or DEFAULT_BASE_URL

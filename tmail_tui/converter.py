@@ -1,4 +1,4 @@
-"""Mail bodies to display text, off the UI: small ones in a thread, big ones in a worker process.
+"""Mail bodies to reader text and links, off the UI: small ones in a thread, big ones in a worker process.
 
 html2text on a 1 MB newsletter is ~0.2 s of pure Python. In a thread it holds the GIL, and every key pressed meanwhile
 waits its turn (measured: 2 ms keys became 35 ms). A worker process has its own interpreter, so the UI keeps its core.
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from typing import BinaryIO
 
-from .render import PREVIEW, display_text
+from .config import environment_without_key
+from .render import PREVIEW, RenderedBody, for_reader
 
 BIG = PREVIEW  # bodies longer than this go to the worker process
 _HEADER = 8  # bytes of big-endian length before every message
@@ -28,15 +28,15 @@ class Converter:
         self._worker: asyncio.subprocess.Process | None = None
         self._lock = asyncio.Lock()  # one request at a time on the pipe
 
-    async def display_text(self, content: str, is_html: bool) -> str:
+    async def for_reader(self, content: str, is_html: bool) -> RenderedBody:
         if len(content) > BIG:
             # Shielded: if the user moves on, the reply is still read, so the pipe stays in step.
-            text = await asyncio.shield(asyncio.ensure_future(self._in_worker(content, is_html)))
-            if text is not None:
-                return text
-        return await asyncio.to_thread(display_text, content, is_html)
+            body = await asyncio.shield(asyncio.ensure_future(self._in_worker(content, is_html)))
+            if body is not None:
+                return body
+        return await asyncio.to_thread(for_reader, content, is_html)
 
-    async def _in_worker(self, content: str, is_html: bool) -> str | None:
+    async def _in_worker(self, content: str, is_html: bool) -> RenderedBody | None:
         async with self._lock:
             try:
                 worker = self._worker if self._worker and self._worker.returncode is None else await self._start()
@@ -44,17 +44,16 @@ class Converter:
                 worker.stdin.write(len(request).to_bytes(_HEADER, "big") + request)
                 await worker.stdin.drain()
                 size = int.from_bytes(await worker.stdout.readexactly(_HEADER), "big")
-                return (await worker.stdout.readexactly(size)).decode("utf-8")
-            except (OSError, EOFError, ValueError):  # could not start, died, or spoke nonsense: use a thread
+                return RenderedBody.from_wire(json.loads(await worker.stdout.readexactly(size)))
+            except (OSError, EOFError, ValueError, TypeError):  # could not start, died, or spoke nonsense: a thread
                 await self.close()
                 return None
 
     async def _start(self) -> asyncio.subprocess.Process:
-        env = {name: value for name, value in os.environ.items() if name != "TMAIL_API_KEY"}
         # -P: the current directory is not on the worker's import path (a stray json.py there must not load).
         self._worker = await asyncio.create_subprocess_exec(
             sys.executable, "-P", "-m", __name__, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL, env=env)
+            stderr=asyncio.subprocess.DEVNULL, env=environment_without_key())
         return self._worker
 
     async def close(self) -> None:
@@ -68,7 +67,7 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     """The worker: convert each request until the input ends."""
     while len(header := requests.read(_HEADER)) == _HEADER:
         content, is_html = json.loads(requests.read(int.from_bytes(header, "big")))
-        reply = display_text(content, is_html).encode("utf-8")
+        reply = json.dumps(for_reader(content, is_html).to_wire()).encode("ascii")
         replies.write(len(reply).to_bytes(_HEADER, "big") + reply)
         replies.flush()
 

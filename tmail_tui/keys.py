@@ -30,6 +30,7 @@ KEYS = [
     Key("d", "delete_message", "Delete", "Delete the selected message (asks first)", "d"),
     Key("s", "save_attachment", "Save", "Save an attachment of the open message (asks which if several)", "s"),
     Key("S", "save_all", "Save all", "Save every attachment of the open message", "S", footer=False),
+    Key("o", "links", "Links", "Open or copy one of the open message's links", "o"),
     Key("c", "copy_address", "Copy", "Copy the selected address to the clipboard", "c"),
     Key("r", "refresh", "Refresh", "Check the selected mailbox for new mail now", "r"),
     Key("slash", "filter", "Filter", "Filter the messages by sender or subject", "/"),

@@ -32,6 +32,7 @@ _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 class Link:
     number: int
     url: str  # sanitised, one line
+    label: str = ""  # the words that were the link ("Confirm your address"), sanitised, one line
 
     @property
     def scheme(self) -> str:
@@ -49,6 +50,15 @@ class RenderedBody:
     text: str
     links: tuple[Link, ...] = ()
 
+    def to_wire(self) -> list:
+        """As JSON-able lists, for the converter's worker process."""
+        return [self.text, [[link.number, link.url, link.label] for link in self.links]]
+
+    @classmethod
+    def from_wire(cls, data: list) -> RenderedBody:
+        text, links = data
+        return cls(str(text), tuple(Link(int(n), str(url), str(label)) for n, url, label in links))
+
 
 class _MailToText(html2text.HTML2Text):
     def __init__(self) -> None:
@@ -61,7 +71,8 @@ class _MailToText(html2text.HTML2Text):
         self.ul_item_mark = "•"
         self.unicode_snob = True
         self.links: dict[str, int] = {}
-        self._anchors: list[str | None] = []
+        self.labels: dict[str, str] = {}  # the first words seen for each link
+        self._anchors: list[tuple[str | None, list[str]]] = []  # (href, words so far) of each open <a>
         self._hidden: list[list] = []  # [tag, nesting] of each open hidden element
         self._cells = 0
 
@@ -89,6 +100,7 @@ class _MailToText(html2text.HTML2Text):
             alt = one_line(attrs.get("alt") or "", 120)
             if start and alt:
                 self.o(f"[image: {alt}]")
+                self._words(alt)
             return
         if tag == "tr" and start:
             self._cells = 0
@@ -101,13 +113,22 @@ class _MailToText(html2text.HTML2Text):
     def _anchor(self, attrs: dict[str, str | None], start: bool) -> None:
         if start:
             href = one_line(attrs.get("href") or "", 2000)
-            self._anchors.append(href if href and not href.startswith("#") else None)
+            self._anchors.append((href if href and not href.startswith("#") else None, []))
             return
-        href = self._anchors.pop() if self._anchors else None
+        href, words = self._anchors.pop() if self._anchors else (None, [])
         if href:
             self.o(f" [{self._link_number(href)}]")
+            label = one_line(" ".join(words), 80)
+            if label and not self.labels.get(href):
+                self.labels[href] = label
+
+    def _words(self, text: str) -> None:
+        if self._anchors and len(self._anchors[-1][1]) < 50:  # a label needs a few words, not a whole page
+            self._anchors[-1][1].append(text)
 
     def handle_data(self, data: str, entity_char: bool = False) -> None:
+        if not self.quiet:
+            self._words(data)
         # Plain text is wanted, not Markdown: skip html2text's backslash escaping.
         super().handle_data(data, entity_char=True)
 
@@ -115,7 +136,7 @@ class _MailToText(html2text.HTML2Text):
 def html_to_text(html: str) -> RenderedBody:
     converter = _MailToText()
     text = converter.handle(html)
-    links = tuple(Link(n, url) for url, n in converter.links.items())
+    links = tuple(Link(n, url, converter.labels.get(url, "")) for url, n in converter.links.items())
     return RenderedBody(_tidy(text), links)
 
 
@@ -148,18 +169,21 @@ def links_block(body: RenderedBody) -> str:
     return "\n\nLinks:\n" + "\n".join(lines)
 
 
-def display_text(content: str, is_html: bool) -> str:
-    """A body as the reader shows it: clean text, its links listed under it, ready for a terminal widget."""
+def for_reader(content: str, is_html: bool) -> RenderedBody:
+    """A body as the reader shows it: clean text with its links listed under it, ready for a terminal widget, and
+    the links themselves (to open or copy)."""
     body = render_body(content, is_html)
-    return for_display((body.text or "(empty message)") + links_block(body))
+    return RenderedBody(for_display((body.text or "(empty message)") + links_block(body)), body.links)
 
 
 PREVIEW = 32_768  # characters of HTML converted first, so a 1 MB newsletter shows its top at once
 
 
-def preview_text(content: str) -> str:
-    """The top of a big HTML mail, converted from its first PREVIEW characters while the whole is converted."""
-    return for_display(html_to_text(content[:PREVIEW]).text) + "\n\n[converting the rest…]"
+def preview_for_reader(content: str) -> RenderedBody:
+    """The top of a big HTML mail, converted from its first PREVIEW characters while the whole is converted. Links
+    are numbered in order of appearance, so the top's links already carry their final numbers."""
+    body = html_to_text(content[:PREVIEW])
+    return RenderedBody(for_display(body.text) + "\n\n[converting the rest…]", body.links)
 
 
 DISPLAY_LIMIT = 1_000_000  # characters of body shown in the reader; more freezes any terminal widget

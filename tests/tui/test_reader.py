@@ -337,3 +337,100 @@ async def test_first_run_can_start_the_demo(home):
         messages = app.screen.query_one(MessageList)
         await wait_for(pilot, lambda: messages.row_count == 5, timeout=15, what="the demo mail")
         assert any("verification code" in line for line in lines(messages))
+
+
+VERIFY_HTML = ('<p>Welcome!</p><p><a href="https://accounts.example/verify?t=abc123">Confirm <b>your</b> '
+               'address</a></p><p><a href="javascript:steal()">Win a prize</a> '
+               '<a href="https://accounts.example/help">help</a></p>')
+
+
+def fake_opener(tmp_path, monkeypatch, exit_code=0):
+    """An `xdg-open` on PATH that writes down what it was asked to open, and its environment."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    record = tmp_path / "opened.txt"
+    script = bin_dir / "xdg-open"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{record}"\nenv >> "{record}.env"\nexit {exit_code}\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{__import__('os').environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":0")
+    return record
+
+
+def app_with_links(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    address = with_box(emulator, app)
+    emulator.deliver(address, FeedMessage("Verify", "Accounts", "no-reply@accounts.example", VERIFY_HTML, html=True))
+    return app
+
+
+async def open_links(app, pilot):
+    messages = app.screen.query_one(MessageList)
+    await wait_for(pilot, lambda: messages.row_count == 1)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: "Confirm your address [1]" in screen_text(app), what="the body")
+    await pilot.press("o")
+    await wait_for(pilot, lambda: "Links in this message" in screen_text(app), what="the link picker")
+
+
+async def test_o_lists_the_links_and_enter_opens_one_in_the_browser(emulator, tmp_path, monkeypatch):
+    record = fake_opener(tmp_path, monkeypatch)
+    monkeypatch.setenv("TMAIL_API_KEY", "key-that-must-not-reach-the-browser")
+    app = app_with_links(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_links(app, pilot)
+        shown = screen_text(app)
+        assert "1) Confirm your address" in shown and "https://accounts.example/verify?t=abc123" in shown
+        assert "2) Win a prize" in shown and "(not a web link: never opened)" in shown
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: record.exists(), what="the browser started")
+        assert record.read_text() == "https://accounts.example/verify?t=abc123\n"
+        assert "key-that-must-not-reach-the-browser" not in (tmp_path / "opened.txt.env").read_text()
+        await wait_for(pilot, lambda: any("Opened in your browser" in n for n in notifications(app)))
+
+
+async def test_a_link_that_is_not_a_web_link_cannot_be_picked_and_c_copies(emulator, tmp_path, monkeypatch):
+    record = fake_opener(tmp_path, monkeypatch)
+    app = app_with_links(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_links(app, pilot)
+        await pilot.press("2", "enter")  # the javascript: link is shown but disabled: Enter does nothing
+        await pilot.pause(0.3)
+        assert "Links in this message" in screen_text(app) and not record.exists()
+        await pilot.press("3", "c")
+        await wait_for(pilot, lambda: app.clipboard == "https://accounts.example/help", what="the copy")
+        assert "Links in this message" not in screen_text(app) and not record.exists()
+
+
+async def test_without_a_desktop_enter_copies_the_link_and_says_so(emulator, tmp_path, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    app = app_with_links(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_links(app, pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.clipboard == "https://accounts.example/verify?t=abc123", what="the copy")
+        await wait_for(pilot, lambda: any("No browser can be started" in n for n in notifications(app)))
+
+
+async def test_a_failing_browser_falls_back_to_copying(emulator, tmp_path, monkeypatch):
+    record = fake_opener(tmp_path, monkeypatch, exit_code=3)
+    app = app_with_links(emulator, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_links(app, pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.clipboard == "https://accounts.example/verify?t=abc123", what="the copy")
+        assert record.exists()  # it was tried
+
+
+async def test_o_without_an_open_message_or_links_says_why(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    with_box(emulator, app, "no links here")
+    async with app.run_test(size=SIZE) as pilot:
+        messages = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: messages.row_count == 1)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any("Open a message first" in n for n in notifications(app)))
+        await pilot.press("enter", "o")
+        await wait_for(pilot, lambda: any("has no links" in n for n in notifications(app)))
+        assert "Links in this message" not in screen_text(app)

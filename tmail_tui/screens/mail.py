@@ -23,8 +23,9 @@ from ..api.models import Attachment, Mailbox, Message, parse_time
 from ..formatting import local_time, sender
 from ..keys import KEYS
 from ..poller import BoxTimes
-from ..render import PREVIEW, preview_text
-from ..sanitize import one_line
+from ..opener import open_in_browser
+from ..render import PREVIEW, Link, human_size, preview_for_reader
+from ..sanitize import one_line, safe_filename
 from ..store import PollResult, StoredBox, Summary
 from ..widgets.key_bar import KeyBar
 from ..widgets.mailbox_list import MailboxList
@@ -35,7 +36,7 @@ from .add_address import AddAddressScreen
 from .confirm import ConfirmScreen
 from .help import HelpScreen
 from .mailbox_form import MailboxFormScreen
-from .pick_attachment import PickAttachmentScreen
+from .pick import PickScreen
 
 if TYPE_CHECKING:
     from ..app import TmailApp
@@ -43,6 +44,16 @@ if TYPE_CHECKING:
 HINT_NO_BOXES = "No mailboxes yet. Press n for a random address, N to choose one, or a to add one made elsewhere."
 HINT_PICK = "Select a message and press Enter to read it."
 FIRST_ROWS = 200  # rows of a box loaded at once; the rest when wanted, in a thread (100,000 rows take ~0.2 s)
+
+
+def link_choice(link: Link) -> Text:
+    """A link as the picker lists it: its words, then where it really goes (a phishing link shows itself)."""
+    text = Text(f"{link.number}) ")
+    text.append(link.label or "(no text)", style="bold")
+    text.append(f"\n   {one_line(link.url, 240)}", style="dim")
+    if not link.safe:
+        text.append("  (not a web link: never opened)", style="italic")
+    return text
 
 
 def box_times(box: StoredBox) -> BoxTimes:
@@ -295,9 +306,9 @@ class MailScreen(Screen[None]):
         """The body converted off the UI thread (a 1 MB newsletter never freezes the keys); a big HTML mail shows
         its top first, then the whole of it."""
         if message.is_html and len(message.content) > PREVIEW:
-            preview = await asyncio.to_thread(preview_text, message.content)
+            preview = await asyncio.to_thread(preview_for_reader, message.content)
             self.reader.show_body(message, preview)
-        self.reader.show_body(message, await self.app.converter.display_text(message.content, message.is_html))
+        self.reader.show_body(message, await self.app.converter.for_reader(message.content, message.is_html))
 
     # --- filtering ---------------------------------------------------------------------------------------------
 
@@ -512,10 +523,13 @@ class MailScreen(Screen[None]):
             return
         attachments = list(message.attachments)
         if len(attachments) > 1:
-            index = await self.app.push_screen_wait(PickAttachmentScreen(attachments))
-            if index is None:
+            choices = [Text(f"{n}) {safe_filename(a.name, extension=a.extension)}  ({human_size(a.size)})")
+                       for n, a in enumerate(attachments, start=1)]
+            choice = await self.app.push_screen_wait(
+                PickScreen("Save which attachment? (Enter saves, Escape cancels)", choices))
+            if choice is None:
                 return
-            attachments = [attachments[index]]
+            attachments = [attachments[choice[1]]]
         await self.save(message, attachments)
 
     @work(group="save", exit_on_error=False)
@@ -535,6 +549,39 @@ class MailScreen(Screen[None]):
                 self.error(exc, f"Could not save {attachment.name}")
                 continue
             self.notify(f"Saved {path}", title="Attachment saved", markup=False)
+
+    @work(group="links", exit_on_error=False)
+    async def action_links(self) -> None:
+        message = self.reader.message
+        if message is None:
+            self.notify("Open a message first (Enter), then press o for its links.", markup=False)
+            return
+        if not self.reader.body_ready:
+            self.notify("Still reading this message: its links are listed in a moment.", markup=False)
+            return
+        links = self.reader.links
+        if not links:
+            self.notify("This message has no links.", markup=False)
+            return
+        choice = await self.app.push_screen_wait(PickScreen(
+            "Links in this message (Enter opens it in your browser, c copies it, Escape cancels)",
+            [link_choice(link) for link in links], keys={"c": "copy"},
+            unpickable=frozenset(n for n, link in enumerate(links) if not link.safe)))
+        if choice is None:
+            return
+        verb, index = choice
+        link = links[index]
+        if not link.safe:
+            return  # never reached (unsafe choices are disabled), and never opened or copied if it were
+        if verb == "enter" and await asyncio.to_thread(open_in_browser, link.url):
+            self.notify(f"Opened in your browser: {one_line(link.url, 200)}", markup=False)
+            return
+        self.app.copy_to_clipboard(link.url)
+        if verb == "copy":
+            self.notify(f"Copied {one_line(link.url, 200)}", markup=False)
+        else:
+            self.notify(f"No browser can be started from this terminal, so the link was copied instead: "
+                        f"{one_line(link.url, 200)}", title="Link copied", markup=False)
 
     # --- the rest ----------------------------------------------------------------------------------------------
 

@@ -1,0 +1,58 @@
+"""Choose one of a list: an attachment to save, a link to open or copy."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class PickScreen(ModalScreen[tuple[str, int] | None]):
+    """Enter answers ("enter", index); each key of `keys` answers (its verb, index); a digit 1-9 moves to that
+    choice; Escape answers None. Unpickable choices are shown but cannot be picked."""
+
+    DEFAULT_CSS = """
+    PickScreen { align: center middle; }
+    PickScreen > Vertical { width: 90; max-width: 95%; height: auto; max-height: 80%;
+                            border: thick $accent; background: $surface; padding: 1 2; }
+    PickScreen OptionList { height: auto; max-height: 24; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, prompt: str, choices: list[Text], *, keys: dict[str, str] | None = None,
+                 unpickable: frozenset[int] = frozenset()) -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.choices = choices
+        self.keys = keys or {}
+        self.unpickable = unpickable  # not `self.disabled`: that would disable the screen itself
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.prompt, style="bold"), markup=False)
+            yield OptionList(*[Option(choice, id=str(n), disabled=n in self.unpickable)
+                               for n, choice in enumerate(self.choices)])
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one(OptionList)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(("enter", event.option_index))
+
+    def on_key(self, event: events.Key) -> None:
+        highlighted = self.options.highlighted
+        if event.key in self.keys and highlighted is not None and highlighted not in self.unpickable:
+            event.stop()
+            self.dismiss((self.keys[event.key], highlighted))
+        elif event.character and event.character in "123456789" and int(event.character) <= len(self.choices):
+            event.stop()
+            self.options.highlighted = int(event.character) - 1
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
