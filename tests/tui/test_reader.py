@@ -434,3 +434,27 @@ async def test_o_without_an_open_message_or_links_says_why(emulator, tmp_path):
         await pilot.press("enter", "o")
         await wait_for(pilot, lambda: any("has no links" in n for n in notifications(app)))
         assert "Links in this message" not in screen_text(app)
+
+
+async def test_y_copies_the_code_of_the_highlighted_message(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    address = with_box(emulator, app, "Hello, no code here")
+    emulator.deliver(address, FeedMessage("Two codes", "Bank", "bank@example.org",
+                                          "Your PIN: 4711-22\nYour backup code: 9QX-77K", False))
+    emulator.deliver(address, FeedMessage("Confirm your address", "Acme", "no-reply@acme.example",
+                                          "<p>Use this code to verify your e-mail address:</p><p><b>482913</b></p>"
+                                          "<p><a href='https://acme.example/v?code=111111'>Verify</a></p>", True))
+    async with app.run_test(size=SIZE) as pilot:
+        messages = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: messages.row_count == 3)
+        await pilot.press("y")  # the newest, highlighted, never opened: its HTML is converted to find the code
+        await wait_for(pilot, lambda: app.clipboard == "482913", what="the code copied")
+        await wait_for(pilot, lambda: any("Copied the code 482913" in n for n in notifications(app)))
+        await pilot.press("j", "y")
+        await wait_for(pilot, lambda: "Copy which code?" in screen_text(app), what="the code picker")
+        assert "4711-22" in screen_text(app) and "9QX-77K" in screen_text(app)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: app.clipboard == "9QX-77K", what="the picked code copied")
+        await pilot.press("j", "enter", "y")  # in the reader now
+        await wait_for(pilot, lambda: any("No code found" in n for n in notifications(app)))
+        assert app.clipboard == "9QX-77K"

@@ -23,6 +23,7 @@ from ..api.models import Attachment, Mailbox, Message, parse_time
 from ..formatting import local_time, sender
 from ..keys import KEYS
 from ..poller import BoxTimes
+from ..codes import find_codes
 from ..opener import open_in_browser
 from ..render import PREVIEW, Link, human_size, preview_for_reader
 from ..sanitize import one_line, safe_filename
@@ -582,6 +583,38 @@ class MailScreen(Screen[None]):
         else:
             self.notify(f"No browser can be started from this terminal, so the link was copied instead: "
                         f"{one_line(link.url, 200)}", title="Link copied", markup=False)
+
+    @work(group="codes", exit_on_error=False)
+    async def action_copy_code(self) -> None:
+        """Copy the verification code of the message in view (the highlighted one while the list has focus, else
+        the one in the reader): at once when there is one code, else the user picks."""
+        summary = self.messages.selected
+        if self.messages.has_focus and summary is not None:
+            stored = self.app.store.message(summary.id)
+            message = stored.message if stored else None
+        else:
+            message = self.open_message()
+        if message is None:
+            self.notify("Select a message first.", markup=False)
+            return
+        if self.reader.body_ready and self.reader.message.id == message.id:
+            text = self.reader.body.text
+        else:
+            text = (await self.app.converter.for_reader(message.content, message.is_html)).text
+        codes = find_codes(message.subject, text)
+        if not codes:
+            self.notify("No code found in this message. Select it with the mouse and press ctrl+c to copy it.",
+                        markup=False)
+            return
+        code = codes[0]
+        if len(codes) > 1:
+            choice = await self.app.push_screen_wait(PickScreen(
+                "Copy which code? (Enter copies, Escape cancels)", [Text(c) for c in codes]))
+            if choice is None:
+                return
+            code = codes[choice[1]]
+        self.app.copy_to_clipboard(code)
+        self.notify(f"Copied the code {code}", markup=False)
 
     # --- the rest ----------------------------------------------------------------------------------------------
 
