@@ -276,8 +276,8 @@ async def test_command_palette_lists_the_actions(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert {"New", "New named", "Rename", "Add", "Del box", "Delete", "Save", "Save all", "Copy address", "Code", "Links", "Refresh",
-                "Filter", "Help"} <= set(titles)
+        assert {"New", "New named", "Rename", "Add", "Del box", "Delete", "Save", "Save all", "Copy address", "Code",
+                "Links", "Refresh", "Filter", "Help"} <= set(titles)
         await pilot.press("ctrl+p", *"new named")
         await pilot.pause(0.5)
         await pilot.press("enter")

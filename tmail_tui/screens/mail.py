@@ -20,11 +20,11 @@ from textual.worker import Worker, WorkerState
 
 from ..api import NotFoundError, PlanError, QuotaError, TmailError
 from ..api.models import Attachment, Mailbox, Message, parse_time
+from ..codes import find_codes
 from ..formatting import local_time, sender
 from ..keys import KEYS
-from ..poller import BoxTimes
-from ..codes import find_codes
 from ..opener import open_in_browser
+from ..poller import BoxTimes
 from ..render import PREVIEW, Link, human_size, preview_for_reader
 from ..sanitize import one_line, safe_filename
 from ..store import PollResult, StoredBox, Summary
