@@ -29,7 +29,7 @@ def test_version_and_help(tmail):
     helped = tmail("--help")
     assert helped.returncode == 0
     for command in ("domains", "new", "rename", "delete", "add", "boxes", "inbox", "read", "save",
-                    "delete-message", "watch"):
+                    "delete-message", "watch", "code"):
         assert command in helped.stdout
 
 
@@ -180,6 +180,37 @@ def test_watch_prints_new_mail_as_json_lines(home, emulator):
         proc.kill()
         proc.stdout.close()
         proc.stderr.close()
+
+
+def test_code_prints_the_verification_code_for_a_script(tmail, emulator):
+    address = emulator.create_box().address
+    emulator.deliver(address, FeedMessage("Welcome", "Acme", "hi@acme.example", "No code in this one."),
+                     received=emulator.now() - 30)
+    emulator.deliver(address, FeedMessage("Sign up", "Acme", "no-reply@acme.example",
+                                          "<p>Your verification code is</p><p><b>482913</b></p>", True))
+    result = tmail("code", address)
+    assert (result.returncode, result.stdout) == (0, "482913\n"), result.stderr
+    nothing = tmail("code", address, "--new", "--timeout", "1", "--interval", "0.2")
+    assert nothing.returncode == 1 and "No code arrived" in nothing.stderr and nothing.stdout == ""
+    assert tmail("code", address, "--timeout", "soon").returncode == 2
+
+
+def test_code_new_waits_for_the_next_mail(home, emulator):
+    env = dict(os.environ, TMAIL_API_KEY=KEY, TMAIL_BASE_URL=emulator.base_url)
+    address = emulator.create_box().address
+    emulator.deliver(address, FeedMessage("Old code: 111111", "Acme", "no-reply@acme.example", "stale"))
+    proc = subprocess.Popen([sys.executable, "-m", "tmail_tui", "code", address, "--new", "--json", "--interval",
+                             "0.2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.8)
+        assert proc.poll() is None  # the old code is not taken
+        emulator.deliver(address, FeedMessage("Your code", "Acme", "no-reply@acme.example", "OTP: 7QX-42K"))
+        out, err = proc.communicate(timeout=10)
+        assert proc.returncode == 0, err
+        answer = json.loads(out)
+        assert answer["code"] == "7QX-42K" and answer["subject"] == "Your code"
+    finally:
+        proc.kill()
 
 
 @pytest.fixture

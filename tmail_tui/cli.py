@@ -13,7 +13,7 @@ import random
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from . import config as config_module
 from .api import NetworkError, NotFoundError, QuotaError, ServerError, TempMailClient, TmailError
 from .api.client import DOMAIN_TYPES
 from .api.models import Mailbox, Message
+from .codes import find_codes
 from .formatting import local_time, sender, time_left
 from .render import human_size, links_block, render_body
 from .sanitize import clean_text, one_line, safe_filename
@@ -352,42 +353,85 @@ async def cmd_delete_message(ctx: Context) -> int:
     return 0
 
 
-async def cmd_watch(ctx: Context) -> int:
-    address = check_address(ctx.args.address)
+async def each_poll(ctx: Context, api: TempMailClient, address: str) -> AsyncIterator[list[Message]]:
+    """Every `--interval` seconds, the box's messages; network, server and quota errors are said on stderr and
+    retried with backoff; an expired box ends it with an error."""
+    delay = ctx.args.interval
+    while True:
+        try:
+            messages = await api.messages(address)
+        except NotFoundError:
+            ctx.store.mark_gone(address)
+            raise TmailError(f"{address} has expired or was deleted; its mail stays in `tmail inbox "
+                             f"{address} --offline`.") from None
+        except (NetworkError, ServerError, QuotaError) as exc:
+            delay = min(max(delay * 2, ctx.args.interval), 300) * random.uniform(0.8, 1.2)
+            if isinstance(exc, QuotaError) and exc.reset and api.quota and api.quota.remaining == 0:
+                delay = max(delay, min(exc.reset.timestamp() - time.time(), 3600))
+            warn(f"{exc} Retrying in {delay:.0f}s.")
+        else:
+            delay = ctx.args.interval
+            yield messages
+        await asyncio.sleep(delay)
+
+
+def watched(address: str, ctx: Context) -> str:
+    address = check_address(address)
     if ctx.store.box(address) is None:
         ctx.store.add_address(address)
+    return address
+
+
+def oldest_first(messages: list[Message]) -> list[Message]:
+    return sorted(messages, key=lambda m: (m.received_at is None, m.received_at or 0))
+
+
+async def cmd_watch(ctx: Context) -> int:
+    address = watched(ctx.args.address, ctx)
     print(f"Watching {one_line(address)} every {ctx.args.interval:g}s. Ctrl-C stops.", file=sys.stderr, flush=True)
-    delay = ctx.args.interval
     async with ctx.client() as api:
+        async for messages in each_poll(ctx, api, address):
+            new = set(ctx.store.record_poll(address, messages).new)
+            for message in oldest_first([m for m in messages if m.id in new]):
+                if ctx.args.json:
+                    print(json.dumps(message_json(message, message.is_seen, with_text=True), ensure_ascii=True),
+                          flush=True)
+                else:
+                    print("  ".join(message_summary(message, message.is_seen)[2:]), flush=True)
+    return 0  # pragma: no cover - the loop ends only by an error or Ctrl-C
+
+
+async def cmd_code(ctx: Context) -> int:
+    """Wait for a verification code and print it: the newest message with one, or with --new one that arrives
+    after the command starts."""
+    address = watched(ctx.args.address, ctx)
+    deadline = time.monotonic() + ctx.args.timeout
+    before: set[str] | None = None
+    async with ctx.client() as api:
+        polls = each_poll(ctx, api, address)
         while True:
             try:
-                messages = await api.messages(address)
-            except NotFoundError:
-                ctx.store.mark_gone(address)
-                raise TmailError(f"{address} has expired or was deleted; its mail stays in `tmail inbox "
-                                 f"{address} --offline`.") from None
-            except (NetworkError, ServerError, QuotaError) as exc:
-                delay = min(max(delay * 2, ctx.args.interval), 300) * random.uniform(0.8, 1.2)
-                if isinstance(exc, QuotaError) and exc.reset and api.quota and api.quota.remaining == 0:
-                    delay = max(delay, min(exc.reset.timestamp() - time.time(), 3600))
-                warn(f"{exc} Retrying in {delay:.0f}s.")
-            else:
-                delay = ctx.args.interval
-                new = set(ctx.store.record_poll(address, messages).new)
-                for message in sorted((m for m in messages if m.id in new),
-                                      key=lambda m: (m.received_at is None, m.received_at or 0)):
+                messages = await asyncio.wait_for(anext(polls), max(deadline - time.monotonic(), 0.001))
+            except asyncio.TimeoutError:
+                raise TmailError(f"No code arrived at {address} within {ctx.args.timeout:g}s.") from None
+            ctx.store.record_poll(address, messages)
+            if before is None:
+                before = {m.id for m in messages} if ctx.args.new else set()
+            for message in reversed(oldest_first([m for m in messages if m.id not in before])):
+                codes = find_codes(message.subject, render_body(message.content, message.is_html).text)
+                if codes:
                     if ctx.args.json:
-                        print(json.dumps(message_json(message, message.is_seen, with_text=True), ensure_ascii=True),
-                              flush=True)
+                        emit_json({"code": codes[0], "codes": codes, "message_id": message.id,
+                                   "subject": message.subject})
                     else:
-                        print("  ".join(message_summary(message, message.is_seen)[2:]), flush=True)
-            await asyncio.sleep(delay)
+                        print(codes[0])
+                    return 0
 
 
 COMMANDS: dict[str, Callable[[Context], Awaitable[int]]] = {
     "domains": cmd_domains, "new": cmd_new, "rename": cmd_rename, "delete": cmd_delete, "add": cmd_add,
     "boxes": cmd_boxes, "inbox": cmd_inbox, "read": cmd_read, "save": cmd_save,
-    "delete-message": cmd_delete_message, "watch": cmd_watch,
+    "delete-message": cmd_delete_message, "watch": cmd_watch, "code": cmd_code,
 }
 
 
@@ -434,8 +478,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("message_id")
     p = command("watch", "print each new message as it arrives, until Ctrl-C")
     p.add_argument("address")
-    p.add_argument("--interval", type=float, default=5.0, help="seconds between checks (default 5)")
+    p.add_argument("--interval", type=positive, default=5.0, help="seconds between checks (default 5)")
+    p = command("code", "wait for a verification code at an address and print it")
+    p.add_argument("address")
+    p.add_argument("--new", action="store_true", help="ignore the mail already in the box when it starts")
+    p.add_argument("--timeout", type=positive, default=120.0, help="seconds to wait before giving up (default 120)")
+    p.add_argument("--interval", type=positive, default=5.0, help="seconds between checks (default 5)")
     return parser
+
+
+def positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
