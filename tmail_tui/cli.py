@@ -81,7 +81,8 @@ def describe_box(box: Mailbox) -> str:
 def message_summary(message: Message, seen: bool) -> list[str]:
     count = len(message.attachments)
     return [message.id, " " if seen else "*", local_time(message.received_at, message.received_raw),
-            sender(message.from_name, message.from_email, 40), f"+{count}" if count else "", one_line(message.subject, 80) or "(no subject)"]
+            sender(message.from_name, message.from_email, 40), f"+{count}" if count else "",
+            one_line(message.subject, 80) or "(no subject)"]
 
 
 def message_document(message: Message) -> str:
