@@ -458,3 +458,21 @@ async def test_y_copies_the_code_of_the_highlighted_message(emulator, tmp_path):
         await pilot.press("j", "enter", "y")  # in the reader now
         await wait_for(pilot, lambda: any("No code found" in n for n in notifications(app)))
         assert app.clipboard == "9QX-77K"
+
+
+async def test_the_highlight_follows_new_mail_from_the_top_row_only(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    address = with_box(emulator, app, "old", "older")
+    async with app.run_test(size=SIZE) as pilot:
+        messages = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: messages.row_count == 2)
+        assert messages.selected.subject == "older"  # the newest, on top
+        emulator.deliver(address, plain("Your code: 735197"))
+        await wait_for(pilot, lambda: messages.row_count == 3)
+        assert messages.cursor == 0 and messages.selected.subject == "Your code: 735197"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.clipboard == "735197", what="the new code copied")
+        await pilot.press("j")
+        emulator.deliver(address, plain("another"))
+        await wait_for(pilot, lambda: messages.row_count == 4)
+        assert messages.cursor == 2 and messages.selected.subject == "older"  # moved down: it stays put

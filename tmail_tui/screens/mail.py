@@ -614,7 +614,7 @@ class MailScreen(Screen[None]):
                 return
             code = codes[choice[1]]
         self.app.copy_to_clipboard(code)
-        self.notify(f"Copied the code {code}", markup=False)
+        self.notify(f"Copied the code {code} (from “{one_line(message.subject, 60) or 'no subject'}”)", markup=False)
 
     # --- the rest ----------------------------------------------------------------------------------------------
 

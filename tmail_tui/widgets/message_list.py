@@ -89,9 +89,11 @@ class MessageList(VirtualList):
         self.border_subtitle = f"{len(self.rows)} of {self.total}" if self.filter_text else ""
 
     def upsert(self, rows: Iterable[Summary]) -> None:
-        """New or changed messages from a poll: update those rows only."""
+        """New or changed messages from a poll: update those rows only. A highlight on the top row follows the
+        newest mail (watching a box for a code, the code is where the highlight is); anywhere else it stays with
+        its message."""
         self.edits += 1
-        keep = self.selected.id if self.selected else None
+        keep = self.selected.id if self.selected and self.cursor > 0 else None
         by_id = {r.id: i for i, r in enumerate(self.all_rows)}
         new: list[Summary] = []
         for row in rows:
