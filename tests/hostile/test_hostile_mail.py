@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from textual.widgets import OptionList
 
 from tmail_tui.emulator.feed import FeedAttachment, FeedMessage
 from tmail_tui.render import render_body
@@ -164,3 +165,30 @@ def test_weird_message_ids_never_change_the_endpoint(tmail, emulator, weird):
     assert result.returncode == 0 and "weird id" in result.stdout
     method, path, _ = emulator.requests[-1]
     assert method == "GET" and path.count("/") == 3 and path.startswith("/api/messages/")
+
+
+async def test_link_words_and_addresses_in_the_picker_are_literal(emulator, tmp_path):
+    words = "".join(MARKUP) + "".join(ESCAPES) + BIDI
+    html = (f'<p><a href="https://evil.example/{ESC}[2J{BIDI}">{words}</a></p>'
+            f'<p><a href="javascript:{ESC}]0;x">[@click=app.quit]run</a></p>')
+    app = make_app(emulator, tmp_path)
+    address = with_box(emulator, app)
+    emulator.deliver(address, FeedMessage("links", "L", "l@evil.example", html, html=True))
+    async with app.run_test(size=SIZE) as pilot:
+        messages = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: messages.row_count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "[1]" in app.screen.query_one("#reader-body").text)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: "Links in this message" in screen_text(app))
+        shown = screen_text(app)
+        assert not forbidden(shown)
+        assert "1) [/][b]x[/b]" in shown and "2) [@click=app.quit]run" in shown  # markup shown, not applied
+        assert "https://evil.example/␛[2J" in shown
+        await pilot.press("2", "enter")  # a javascript: link: listed, not pickable
+        await pilot.click(OptionList)  # clicking its [@click=...] text runs nothing either
+        await pilot.pause(0.2)
+        assert app.is_running and app.clipboard == ""
+        await pilot.press("escape", "y")  # the link words name no code: nothing copied
+        await wait_for(pilot, lambda: any("No code found" in n for n in notifications(app)))
+        assert app.clipboard == ""
