@@ -423,15 +423,15 @@ async def test_a_failing_browser_falls_back_to_copying(emulator, tmp_path, monke
         assert record.exists()  # it was tried
 
 
-async def test_o_without_an_open_message_or_links_says_why(emulator, tmp_path):
-    app = make_app(emulator, tmp_path)
-    with_box(emulator, app, "no links here")
+async def test_o_works_from_the_list_and_says_when_there_are_no_links(emulator, tmp_path):
+    app = app_with_links(emulator, tmp_path)
+    emulator.deliver(next(iter(emulator.boxes)), plain("no links here"), received=emulator.now() - 60)
     async with app.run_test(size=SIZE) as pilot:
         messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
-        await pilot.press("o")
-        await wait_for(pilot, lambda: any("Open a message first" in n for n in notifications(app)))
-        await pilot.press("enter", "o")
+        await wait_for(pilot, lambda: messages.row_count == 2)
+        await pilot.press("o")  # the highlighted message, not opened: its links all the same
+        await wait_for(pilot, lambda: "1) Confirm your address" in screen_text(app), what="the link picker")
+        await pilot.press("escape", "j", "o")
         await wait_for(pilot, lambda: any("has no links" in n for n in notifications(app)))
         assert "Links in this message" not in screen_text(app)
 

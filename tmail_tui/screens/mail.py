@@ -25,7 +25,7 @@ from ..formatting import local_time, sender
 from ..keys import KEYS
 from ..opener import open_in_browser
 from ..poller import BoxTimes
-from ..render import PREVIEW, Link, human_size, preview_for_reader
+from ..render import PREVIEW, Link, RenderedBody, human_size, preview_for_reader
 from ..sanitize import one_line, safe_filename
 from ..store import PollResult, StoredBox, Summary
 from ..widgets.key_bar import KeyBar
@@ -551,16 +551,28 @@ class MailScreen(Screen[None]):
                 continue
             self.notify(f"Saved {path}", title="Attachment saved", markup=False)
 
+    async def body_in_view(self) -> tuple[Message, RenderedBody] | None:
+        """The message the user is looking at (the highlighted one while the list has focus, else the one in the
+        reader) and its body as the reader shows it: converted now if it is not open."""
+        summary = self.messages.selected
+        if self.messages.has_focus and summary is not None:
+            stored = self.app.store.message(summary.id)
+            message = stored.message if stored else None
+        else:
+            message = self.open_message()
+        if message is None:
+            self.notify("Select a message first.", markup=False)
+            return None
+        if self.reader.body_ready and self.reader.message.id == message.id:
+            return message, RenderedBody(self.reader.body.text, self.reader.links)
+        return message, await self.app.converter.for_reader(message.content, message.is_html)
+
     @work(group="links", exit_on_error=False)
     async def action_links(self) -> None:
-        message = self.reader.message
-        if message is None:
-            self.notify("Open a message first (Enter), then press o for its links.", markup=False)
+        in_view = await self.body_in_view()
+        if in_view is None:
             return
-        if not self.reader.body_ready:
-            self.notify("Still reading this message: its links are listed in a moment.", markup=False)
-            return
-        links = self.reader.links
+        links = in_view[1].links
         if not links:
             self.notify("This message has no links.", markup=False)
             return
@@ -586,22 +598,12 @@ class MailScreen(Screen[None]):
 
     @work(group="codes", exit_on_error=False)
     async def action_copy_code(self) -> None:
-        """Copy the verification code of the message in view (the highlighted one while the list has focus, else
-        the one in the reader): at once when there is one code, else the user picks."""
-        summary = self.messages.selected
-        if self.messages.has_focus and summary is not None:
-            stored = self.app.store.message(summary.id)
-            message = stored.message if stored else None
-        else:
-            message = self.open_message()
-        if message is None:
-            self.notify("Select a message first.", markup=False)
+        """Copy the verification code of the message in view: at once when there is one code, else the user picks."""
+        in_view = await self.body_in_view()
+        if in_view is None:
             return
-        if self.reader.body_ready and self.reader.message.id == message.id:
-            text = self.reader.body.text
-        else:
-            text = (await self.app.converter.for_reader(message.content, message.is_html)).text
-        codes = find_codes(message.subject, text)
+        message, body = in_view
+        codes = find_codes(message.subject, body.text)
         if not codes:
             self.notify("No code found in this message. Select it with the mouse and press ctrl+c to copy it.",
                         markup=False)
