@@ -8,9 +8,9 @@ login, a console) nothing is started and the caller copies the link instead.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
-import subprocess
 import sys
 
 from .config import environment_without_key
@@ -30,9 +30,9 @@ def opener() -> list[str] | None:
     return [path] if path else None
 
 
-def open_in_browser(url: str) -> bool:
-    """Hand `url` to the desktop's browser. False when there is none or it failed. Blocks up to a few seconds: call
-    it from a thread."""
+async def open_in_browser(url: str) -> bool:
+    """Hand `url` to the desktop's browser. False when there is none or it failed (known within a few seconds).
+    Quitting meanwhile leaves the browser be: it runs in a session of its own."""
     if sys.platform == "win32":  # pragma: no cover - not this project's CI
         try:
             os.startfile(url)  # type: ignore[attr-defined]
@@ -43,11 +43,12 @@ def open_in_browser(url: str) -> bool:
     if command is None:
         return False
     try:
-        process = subprocess.Popen([*command, url], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, env=environment_without_key(), start_new_session=True)
+        process = await asyncio.create_subprocess_exec(
+            *command, url, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL, env=environment_without_key(), start_new_session=True)
     except OSError:
         return False
     try:
-        return process.wait(_STARTING) == 0
-    except subprocess.TimeoutExpired:
+        return await asyncio.wait_for(process.wait(), _STARTING) == 0
+    except asyncio.TimeoutError:
         return True

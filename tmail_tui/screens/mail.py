@@ -586,7 +586,7 @@ class MailScreen(Screen[None]):
         link = links[index]
         if not link.safe:
             return  # never reached (unsafe choices are disabled), and never opened or copied if it were
-        if verb == "enter" and await asyncio.to_thread(open_in_browser, link.url):
+        if verb == "enter" and await open_in_browser(link.url):
             self.notify(f"Opened in your browser: {one_line(link.url, 200)}", markup=False)
             return
         self.app.copy_to_clipboard(link.url)
