@@ -563,8 +563,8 @@ class MailScreen(Screen[None]):
         if message is None:
             self.notify("Select a message first.", markup=False)
             return None
-        if self.reader.body_ready and self.reader.message.id == message.id:
-            return message, RenderedBody(self.reader.body.text, self.reader.links)
+        if self.reader.shown is not None and self.reader.message.id == message.id:
+            return message, self.reader.shown
         return message, await self.app.converter.for_reader(message.content, message.is_html)
 
     @work(group="links", exit_on_error=False)

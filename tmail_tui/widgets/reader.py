@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from ..api.models import Message
 from ..formatting import local_time, sender
-from ..render import Link, RenderedBody, human_size
+from ..render import RenderedBody, human_size
 from ..sanitize import one_line, safe_filename
 from .text_view import TextView
 
@@ -24,8 +24,7 @@ class Reader(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.message: Message | None = None
-        self.links: tuple[Link, ...] = ()  # of the body shown (a big mail's top: the links found so far)
-        self._shown_id: str | None = None
+        self.shown: RenderedBody | None = None  # the message's body on screen (a big mail's top, at first)
         self.border_title = "Message"
 
     def compose(self) -> ComposeResult:
@@ -36,22 +35,15 @@ class Reader(Vertical):
     def body(self) -> TextView:
         return self.query_one("#reader-body", TextView)
 
-    @property
-    def body_ready(self) -> bool:
-        """The open message's body (or a big mail's top) is on screen, with its links."""
-        return self.message is not None and self._shown_id == self.message.id
-
     def show_hint(self, hint: str) -> None:
-        self.message = self._shown_id = None
-        self.links = ()
+        self.message = self.shown = None
         self.query_one("#reader-headers", Static).update(Text(hint, style="italic"))
         self.body.show("")
 
     def show_headers(self, message: Message) -> None:
         """Headers at once; the body follows when its conversion (off the UI thread) is done."""
         self.message = message
-        self.links = ()
-        self._shown_id = None
+        self.shown = None
         self.query_one("#reader-headers", Static).update(self._headers(message))
         self.body.show("Converting…" if message.is_html else "")
 
@@ -60,9 +52,8 @@ class Reader(Vertical):
         text after a preview keeps the reader where it is."""
         if self.message is None or self.message.id != message.id:
             return
-        self.links = body.links
-        self.body.show(body.text, keep_position=self._shown_id == message.id)
-        self._shown_id = message.id
+        self.body.show(body.text, keep_position=self.shown is not None)
+        self.shown = body
 
     def _headers(self, message: Message) -> Text:
         text = Text()
