@@ -33,7 +33,7 @@ def find_codes(subject: str, text: str) -> list[str]:
             if not line:
                 continue
             names = bool(_NAMES.search(line))
-            codes = [m.group() for m in _CODE.finditer(line) if names or leads_on]
+            codes = [m.group() for m in _CODE.finditer(line)] if names or leads_on else []
             codes = [code for code in codes if sum(c.isalnum() for c in code) >= 4 and not _NOT_A_CODE.fullmatch(code)]
             found.extend(code for code in codes if code not in found)
             leads_on = names and not codes and bool(_LEADS_ON.search(line))
