@@ -26,7 +26,7 @@ from .api.client import DOMAIN_TYPES
 from .api.models import Mailbox, Message
 from .codes import find_codes
 from .formatting import local_time, sender, time_left
-from .render import human_size, links_block, render_body
+from .render import human_size, render_body, text_with_links
 from .sanitize import clean_text, one_line, safe_filename
 from .store import Store, StoredBox
 
@@ -87,7 +87,6 @@ def message_summary(message: Message, seen: bool) -> list[str]:
 
 def message_document(message: Message) -> str:
     """A message as the reader shows it: headers, the body as clean text, then links and attachments."""
-    body = render_body(message.content, message.is_html)
     lines = [
         f"From:    {sender(message.from_name, message.from_email)}",
         f"To:      {one_line(message.mailbox) or '(unknown)'}",
@@ -95,7 +94,7 @@ def message_document(message: Message) -> str:
         f"Subject: {one_line(message.subject) or '(no subject)'}",
         f"Id:      {one_line(message.id)}",
         "",
-        (body.text or "(empty message)") + links_block(body),
+        text_with_links(render_body(message.content, message.is_html)),
     ]
     if message.attachments:
         lines += ["", "Attachments:"] + [
@@ -139,6 +138,12 @@ class Context:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def remember(ctx: Context, address: str) -> None:
+    """A box this computer did not know is added to its list (one it knows keeps its state, expired or not)."""
+    if ctx.store.box(address) is None:
+        ctx.store.add_address(address)
 
 
 def check_address(address: str) -> str:
@@ -271,8 +276,7 @@ async def cmd_inbox(ctx: Context) -> int:
         return await _stored_instead(ctx, address, "the mailbox has expired or was deleted on the server")
     except (NetworkError, ServerError, QuotaError) as exc:
         return await _stored_instead(ctx, address, str(exc))
-    if ctx.store.box(address) is None:
-        ctx.store.add_address(address)
+    remember(ctx, address)
     ctx.store.record_poll(address, messages)
     print_inbox(ctx, address)
     return 0
@@ -376,19 +380,13 @@ async def each_poll(ctx: Context, api: TempMailClient, address: str) -> AsyncIte
         await asyncio.sleep(delay)
 
 
-def watched(address: str, ctx: Context) -> str:
-    address = check_address(address)
-    if ctx.store.box(address) is None:
-        ctx.store.add_address(address)
-    return address
-
-
 def oldest_first(messages: list[Message]) -> list[Message]:
     return sorted(messages, key=lambda m: (m.received_at is None, m.received_at or 0))
 
 
 async def cmd_watch(ctx: Context) -> int:
-    address = watched(ctx.args.address, ctx)
+    address = check_address(ctx.args.address)
+    remember(ctx, address)
     print(f"Watching {one_line(address)} every {ctx.args.interval:g}s. Ctrl-C stops.", file=sys.stderr, flush=True)
     async with ctx.client() as api:
         async for messages in each_poll(ctx, api, address):
@@ -405,9 +403,10 @@ async def cmd_watch(ctx: Context) -> int:
 async def cmd_code(ctx: Context) -> int:
     """Wait for a verification code and print it: the newest message with one, or with --new one that arrives
     after the command starts."""
-    address = watched(ctx.args.address, ctx)
+    address = check_address(ctx.args.address)
+    remember(ctx, address)
     deadline = time.monotonic() + ctx.args.timeout
-    before: set[str] | None = None
+    checked: set[str] | None = None  # ids already read for a code (with --new, also those there at the start)
     async with ctx.client() as api:
         polls = each_poll(ctx, api, address)
         while True:
@@ -416,9 +415,10 @@ async def cmd_code(ctx: Context) -> int:
             except asyncio.TimeoutError:
                 raise TmailError(f"No code arrived at {address} within {ctx.args.timeout:g}s.") from None
             ctx.store.record_poll(address, messages)
-            if before is None:
-                before = {m.id for m in messages} if ctx.args.new else set()
-            for message in reversed(oldest_first([m for m in messages if m.id not in before])):
+            if checked is None:
+                checked = {m.id for m in messages} if ctx.args.new else set()
+            for message in reversed(oldest_first([m for m in messages if m.id not in checked])):
+                checked.add(message.id)  # a message's code never changes: convert it once, not on every poll
                 codes = find_codes(message.subject, render_body(message.content, message.is_html).text)
                 if codes:
                     if ctx.args.json:

@@ -169,11 +169,16 @@ def links_block(body: RenderedBody) -> str:
     return "\n\nLinks:\n" + "\n".join(lines)
 
 
+def text_with_links(body: RenderedBody) -> str:
+    """The body text with its links listed under it, as the reader and `tmail read` show it."""
+    return (body.text or "(empty message)") + links_block(body)
+
+
 def for_reader(content: str, is_html: bool) -> RenderedBody:
-    """A body as the reader shows it: clean text with its links listed under it, ready for a terminal widget, and
-    the links themselves (to open or copy)."""
+    """A body as the reader shows it: text_with_links ready for a terminal widget, and the links themselves (to
+    open or copy)."""
     body = render_body(content, is_html)
-    return RenderedBody(for_display((body.text or "(empty message)") + links_block(body)), body.links)
+    return RenderedBody(for_display(text_with_links(body)), body.links)
 
 
 PREVIEW = 32_768  # characters of HTML converted first, so a 1 MB newsletter shows its top at once
