@@ -6,9 +6,15 @@ import pytest
 
 from tmail_tui.emulator.feed import FeedAttachment, FeedMessage
 from tmail_tui.widgets.mailbox_list import MailboxList
-from tmail_tui.widgets.message_list import MessageList
 
-from ..tui.helpers import lines, make_app, notifications, screen_text, wait_for
+from ..tui.helpers import (
+    lines,
+    make_app,
+    notifications,
+    rows_shown,
+    screen_text,
+    wait_for,
+)
 from ..tui.test_reader import with_box
 
 SIZE = (120, 36)
@@ -33,8 +39,7 @@ async def test_poll_failures_are_explained_keep_the_mail_and_recover(emulator, t
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app, "already here")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         emulator.add_fault(mode, count=2)
         await wait_for(pilot, lambda: words in status(app), what=f"{words!r} in the status line")
         assert "Retrying in" in status(app)
@@ -50,8 +55,7 @@ async def test_a_timeout_backs_off_and_recovers(emulator, tmp_path):
     app.api._http.timeout = __import__("httpx").Timeout(0.3)
     address = with_box(emulator, app, "before")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         emulator.add_fault("slow", count=1, delay=1.0)
         await wait_for(pilot, lambda: "did not answer in time" in status(app))
         emulator.deliver(address, FeedMessage("later", "A", "a@example.org", "x"))
@@ -62,8 +66,7 @@ async def test_key_revoked_mid_session(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     with_box(emulator, app, "kept")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         emulator.key = "rotated"
         await wait_for(pilot, lambda: "key was refused (401)" in status(app))
         assert "kept" in lines(messages)[0] and app.is_running
@@ -73,8 +76,7 @@ async def test_quota_exhausted_pauses_checking_until_the_reset(emulator, tmp_pat
     app = make_app(emulator, tmp_path)
     with_box(emulator, app, "kept")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         emulator.quota_used = emulator.quota_limit - 1
         await wait_for(pilot, lambda: "Quota used up: checking resumes at" in status(app), timeout=10)
         polls = len(emulator.requests)
@@ -87,8 +89,7 @@ async def test_box_expiring_while_reading_keeps_its_mail(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app, "read me later")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         await pilot.press("enter")
         del emulator.boxes[address]  # gone on the server (expired or deleted elsewhere)
         await wait_for(pilot, lambda: "has expired; its mail stays here" in status(app))
@@ -104,8 +105,7 @@ async def test_a_download_cut_half_way_leaves_nothing(emulator, tmp_path):
                                           attachments=[FeedAttachment("big.bin", b"z" * 1_000_000)]))
     downloads = tmp_path / "Downloads"
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        await rows_shown(pilot, 1)
         await pilot.press("enter")
         emulator.add_fault("drop_body", count=1, path="/api/messages/")
         await pilot.press("s")
@@ -120,8 +120,7 @@ async def test_actions_report_errors_without_losing_anything(emulator, tmp_path)
     app = make_app(emulator, tmp_path)
     with_box(emulator, app, "kept")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         emulator.add_fault("error503", count=1, path="/api/emails")
         await pilot.press("n")
         await wait_for(pilot, lambda: any("Error|" in n and "503" in n for n in notifications(app)))
@@ -132,8 +131,7 @@ async def test_connection_refused_keeps_the_stored_mail_visible(emulator, tmp_pa
     app = make_app(emulator, tmp_path)
     with_box(emulator, app, "stored before")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1, what=f"first poll {status(app)}")
+        messages = await rows_shown(pilot, 1, what=f"first poll {status(app)}")
         emulator.stop()  # the server goes away
         await wait_for(pilot, lambda: "Could not connect" in status(app), what=f"refused: {status(app)}")
         assert "stored before" in lines(messages)[0] and app.is_running

@@ -15,7 +15,7 @@ from tmail_tui.render import render_body
 from tmail_tui.widgets.message_list import MessageList
 
 from ..conftest import KEY
-from ..tui.helpers import make_app, notifications, screen_text, wait_for
+from ..tui.helpers import make_app, notifications, rows_shown, screen_text, wait_for
 from ..tui.test_reader import with_box
 from .cases import BAD_NAMES, BIDI, ENTITY_ESCAPES, ESC, ESCAPES, MARKUP, forbidden
 
@@ -40,8 +40,7 @@ async def test_tui_shows_hostile_text_literally_and_nothing_escapes(emulator, tm
     for feed in hostile_feed():
         emulator.deliver(address, feed)
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == len(hostile_feed()))
+        messages = await rows_shown(pilot, len(hostile_feed()))
         body = app.screen.query_one("#reader-body")
         for index in range(messages.row_count):
             messages.move_to(index)
@@ -69,8 +68,7 @@ async def test_entities_and_bidi_in_the_reader(emulator, tmp_path):
     address = with_box(emulator, app)
     emulator.deliver(address, FeedMessage("entities", "E", "e@evil.example", ENTITY_ESCAPES, html=True))
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        await rows_shown(pilot, 1)
         await pilot.press("enter")
         body = app.screen.query_one("#reader-body")
         await wait_for(pilot, lambda: "␛[2J" in body.text)
@@ -95,8 +93,7 @@ async def test_a_5mb_body_with_no_newline_keeps_the_ui_answering(emulator, tmp_p
     address = with_box(emulator, app, "small")
     emulator.deliver(address, FeedMessage("huge", "H", "h@evil.example", "y" * 5_000_000))
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 2, timeout=20)
+        messages = await rows_shown(pilot, 2, timeout=20)
         await pilot.press("enter")
         await pilot.press("j")  # answered while the body is prepared off the UI thread
         assert messages.cursor == 1
@@ -175,8 +172,7 @@ async def test_link_words_and_addresses_in_the_picker_are_literal(emulator, tmp_
     address = with_box(emulator, app)
     emulator.deliver(address, FeedMessage("links", "L", "l@evil.example", html, html=True))
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        await rows_shown(pilot, 1)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "[1]" in app.screen.query_one("#reader-body").text)
         await pilot.press("o")

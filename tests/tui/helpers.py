@@ -12,6 +12,7 @@ from tmail_tui.app import TmailApp
 from tmail_tui.config import Config
 from tmail_tui.poller import PollPolicy
 from tmail_tui.store import Store
+from tmail_tui.widgets.message_list import MessageList
 
 from ..conftest import KEY
 
@@ -41,6 +42,13 @@ async def wait_for(pilot, predicate, timeout: float = 8.0, what: str = "conditio
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
+
+
+async def rows_shown(pilot, count: int, **waiting) -> MessageList:
+    """The message list, once it shows `count` rows (usually: once the first poll has landed)."""
+    messages = pilot.app.screen.query_one(MessageList)
+    await wait_for(pilot, lambda: messages.row_count == count, **waiting)
+    return messages
 
 
 def notifications(app: TmailApp) -> list[str]:

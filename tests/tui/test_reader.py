@@ -16,7 +16,7 @@ from tmail_tui.screens.mailbox_form import MailboxFormScreen
 from tmail_tui.widgets.mailbox_list import MailboxList
 from tmail_tui.widgets.message_list import MessageList
 
-from .helpers import lines, make_app, notifications, screen_text, wait_for
+from .helpers import lines, make_app, notifications, rows_shown, screen_text, wait_for
 
 SIZE = (120, 36)
 
@@ -41,8 +41,7 @@ async def test_paints_from_the_store_then_new_mail_appears_by_itself(emulator, t
     async with app.run_test(size=SIZE) as pilot:
         sidebar = app.screen.query_one(MailboxList)
         assert address in lines(sidebar)[0] and "left" in lines(sidebar)[1]
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1, what="the first poll")
+        messages = await rows_shown(pilot, 1, what="the first poll")
         assert "First one" in lines(messages)[0] and "Alice <alice@example.org>" in lines(messages)[0]
         assert lines(messages)[0].startswith("●")  # unread
 
@@ -61,8 +60,7 @@ async def test_a_poll_with_nothing_new_draws_nothing(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     with_box(emulator, app, "One", "Two")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 2)
+        messages = await rows_shown(pilot, 2)
         await pilot.pause(0.3)
         polls = len([r for r in emulator.requests if r[1].startswith("/api/messages?")])
         drawn = messages.renders
@@ -77,8 +75,7 @@ async def test_enter_opens_html_mail_as_clean_text_and_marks_it_read(emulator, t
     emulator.deliver(address, FeedMessage("Weekly news", "The Weekly", "news@weekly.example.org", NEWSLETTER_HTML,
                                           html=True))
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         await pilot.press("enter")
         body = app.screen.query_one("#reader-body")
         await wait_for(pilot, lambda: "Hello there," in body.text, what="the converted body")
@@ -98,8 +95,7 @@ async def test_j_k_move_escape_returns_and_tab_switches_pane(emulator, tmp_path)
     app = make_app(emulator, tmp_path)
     with_box(emulator, app, "a", "b", "c")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 3)
+        messages = await rows_shown(pilot, 3)
         await pilot.press("j", "j")
         assert messages.cursor == 2
         await pilot.press("k")
@@ -166,8 +162,7 @@ async def test_a_adds_an_address_made_elsewhere(emulator, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         await pilot.press(*"from.web@mailfly.test", "enter")
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         assert "made on the website" in lines(messages)[0]
         assert "expiry unknown" in lines(app.screen.query_one(MailboxList))[1]
 
@@ -195,8 +190,7 @@ async def test_d_deletes_the_message_after_asking(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app, "keep", "remove me")  # "remove me" is newer, so on top
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 2)
+        messages = await rows_shown(pilot, 2)
         assert "remove me" in lines(messages)[0]
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -215,8 +209,7 @@ async def test_s_asks_which_attachment_and_capital_s_saves_all(emulator, tmp_pat
         FeedAttachment("invoice\u202etxt.exe", b"MZ")]))
     downloads = tmp_path / "Downloads"
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        await rows_shown(pilot, 1)
         await pilot.press("enter", "s")
         await wait_for(pilot, lambda: "Save which attachment?" in screen_text(app))
         assert "invoicetxt.exe" in screen_text(app) and "bashrc" in screen_text(app)
@@ -235,8 +228,7 @@ async def test_slash_filters_and_escape_clears(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     with_box(emulator, app, "Invoice March", "Newsletter", "Invoice April")  # newest last
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 3)
+        messages = await rows_shown(pilot, 3)
         await pilot.press("slash", *"invoice")
         assert messages.row_count == 2 and all("Invoice" in line for line in lines(messages)[:2])
         await pilot.press("enter")
@@ -288,8 +280,7 @@ async def test_expired_box_is_greyed_and_its_mail_stays(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     with_box(emulator, app, "remember me")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         emulator.advance(700)
         app.screen.query_one(MailboxList).clock = lambda: __import__("time").time() + 700
         await wait_for(pilot, lambda: "expired" in lines(app.screen.query_one(MailboxList))[1])
@@ -301,8 +292,7 @@ async def test_server_errors_show_in_the_status_line_and_recover(emulator, tmp_p
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app, "before")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1)
+        messages = await rows_shown(pilot, 1)
         emulator.add_fault("error500", count=2)
         await wait_for(pilot, lambda: "server had an error" in screen_text(app), what="the error shown")
         assert "before" in lines(messages)[0]  # what was fetched stays visible
@@ -334,8 +324,7 @@ async def test_first_run_can_start_the_demo(home):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#demo")
         await wait_for(pilot, lambda: isinstance(app.screen, MailScreen))
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 5, timeout=15, what="the demo mail")
+        messages = await rows_shown(pilot, 5, timeout=15, what="the demo mail")
         assert any("verification code" in line for line in lines(messages))
 
 
@@ -365,8 +354,7 @@ def app_with_links(emulator, tmp_path):
 
 
 async def open_links(app, pilot):
-    messages = app.screen.query_one(MessageList)
-    await wait_for(pilot, lambda: messages.row_count == 1)
+    await rows_shown(pilot, 1)
     await pilot.press("enter")
     await wait_for(pilot, lambda: "Confirm your address [1]" in screen_text(app), what="the body")
     await pilot.press("o")
@@ -427,8 +415,7 @@ async def test_o_works_from_the_list_and_says_when_there_are_no_links(emulator, 
     app = app_with_links(emulator, tmp_path)
     emulator.deliver(next(iter(emulator.boxes)), plain("no links here"), received=emulator.now() - 60)
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 2)
+        await rows_shown(pilot, 2)
         await pilot.press("o")  # the highlighted message, not opened: its links all the same
         await wait_for(pilot, lambda: "1) Confirm your address" in screen_text(app), what="the link picker")
         await pilot.press("escape", "j", "o")
@@ -445,8 +432,7 @@ async def test_y_copies_the_code_of_the_highlighted_message(emulator, tmp_path):
                                           "<p>Use this code to verify your e-mail address:</p><p><b>482913</b></p>"
                                           "<p><a href='https://acme.example/v?code=111111'>Verify</a></p>", True))
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 3)
+        await rows_shown(pilot, 3)
         await pilot.press("y")  # the newest, highlighted, never opened: its HTML is converted to find the code
         await wait_for(pilot, lambda: app.clipboard == "482913", what="the code copied")
         await wait_for(pilot, lambda: any("Copied the code 482913" in n for n in notifications(app)))
@@ -464,8 +450,7 @@ async def test_the_highlight_follows_new_mail_from_the_top_row_only(emulator, tm
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app, "old", "older")
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 2)
+        messages = await rows_shown(pilot, 2)
         assert messages.selected.subject == "older"  # the newest, on top
         emulator.deliver(address, plain("Your code: 735197"))
         await wait_for(pilot, lambda: messages.row_count == 3)
