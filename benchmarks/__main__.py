@@ -23,7 +23,7 @@ from textual import events
 from textual.app import App
 from textual.widgets import Static
 
-from tmail_tui.widgets.message_list import MessageList
+from tmail_tui.tui.widgets.message_list import MessageList
 
 from .data import FakeApi, big_html, make_app, make_store, message_json
 from .quota_sim import simulate

@@ -11,7 +11,7 @@ import httpx
 
 from tmail_tui.api import TempMailClient
 from tmail_tui.api.models import Mailbox, Message
-from tmail_tui.app import TmailApp
+from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
 from tmail_tui.emulator.feed import NEWSLETTER_HTML
 from tmail_tui.poller import PollPolicy

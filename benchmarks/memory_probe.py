@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tmail_tui.widgets.message_list import MessageList
+from tmail_tui.tui.widgets.message_list import MessageList
 
 from .data import FakeApi, make_app, make_store, message_json
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from tmail_tui.app import TmailApp
+from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
-from tmail_tui.screens.help import HelpScreen
-from tmail_tui.screens.mail import MailScreen
-from tmail_tui.screens.mailbox_form import MailboxFormScreen
-from tmail_tui.screens.pick import PickScreen
-from tmail_tui.widgets.message_list import MessageList
+from tmail_tui.tui.screens.help import HelpScreen
+from tmail_tui.tui.screens.mail import MailScreen
+from tmail_tui.tui.screens.mailbox_form import MailboxFormScreen
+from tmail_tui.tui.screens.pick import PickScreen
+from tmail_tui.tui.widgets.message_list import MessageList
 
 SIZE = (120, 34)
 

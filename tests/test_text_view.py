@@ -7,7 +7,7 @@ from textual.app import App
 from textual.geometry import Offset
 from textual.selection import Selection
 
-from tmail_tui.widgets.text_view import TextView, wrap
+from tmail_tui.tui.widgets.text_view import TextView, wrap
 
 from .tui.helpers import lines
 

@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        from .launch import run_tui
+        from .tui.launch import run_tui
 
         return run_tui(base_url=args.base_url, demo=args.demo)
     ctx: Context | None = None

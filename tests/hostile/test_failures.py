@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tmail_tui.emulator.feed import FeedAttachment, FeedMessage
-from tmail_tui.widgets.mailbox_list import MailboxList
+from tmail_tui.tui.widgets.mailbox_list import MailboxList
 
 from ..tui.helpers import (
     lines,

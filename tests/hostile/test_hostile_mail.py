@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 
 from tmail_tui.emulator.feed import FeedAttachment, FeedMessage
 from tmail_tui.render import render_body
-from tmail_tui.widgets.message_list import MessageList
+from tmail_tui.tui.widgets.message_list import MessageList
 
 from ..conftest import KEY
 from ..tui.helpers import make_app, notifications, rows_shown, screen_text, wait_for

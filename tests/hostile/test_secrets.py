@@ -5,9 +5,9 @@ from __future__ import annotations
 import stat
 
 from tmail_tui import config as config_module
-from tmail_tui.app import TmailApp
+from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
-from tmail_tui.screens.mail import MailScreen
+from tmail_tui.tui.screens.mail import MailScreen
 
 from ..conftest import KEY
 from ..tui.helpers import screen_text, wait_for

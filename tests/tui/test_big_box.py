@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 
 from tmail_tui.api.models import Message
-from tmail_tui.screens import mail
-from tmail_tui.widgets.message_list import MessageList
+from tmail_tui.tui.screens import mail
+from tmail_tui.tui.widgets.message_list import MessageList
 
 from .helpers import lines, make_app, wait_for
 from .test_reader import plain, with_box

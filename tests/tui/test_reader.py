@@ -5,16 +5,16 @@ from __future__ import annotations
 import stat
 
 from tmail_tui import config as config_module
-from tmail_tui.app import TmailApp
+from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
 from tmail_tui.emulator.feed import NEWSLETTER_HTML, FeedAttachment, FeedMessage
-from tmail_tui.screens.confirm import ConfirmScreen
-from tmail_tui.screens.first_run import FirstRunScreen
-from tmail_tui.screens.help import HelpScreen
-from tmail_tui.screens.mail import MailScreen
-from tmail_tui.screens.mailbox_form import MailboxFormScreen
-from tmail_tui.widgets.mailbox_list import MailboxList
-from tmail_tui.widgets.message_list import MessageList
+from tmail_tui.tui.screens.confirm import ConfirmScreen
+from tmail_tui.tui.screens.first_run import FirstRunScreen
+from tmail_tui.tui.screens.help import HelpScreen
+from tmail_tui.tui.screens.mail import MailScreen
+from tmail_tui.tui.screens.mailbox_form import MailboxFormScreen
+from tmail_tui.tui.widgets.mailbox_list import MailboxList
+from tmail_tui.tui.widgets.message_list import MessageList
 
 from .helpers import lines, make_app, notifications, rows_shown, screen_text, wait_for
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from tmail_tui.screens.mail import MailScreen
+from tmail_tui.tui.screens.mail import MailScreen
 
 from .fixed_app import fixed_app
 from .helpers import wait_for

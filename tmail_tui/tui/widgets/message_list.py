@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from rich.text import Text
 from textual.message import Message
 
-from ..formatting import sender, short_time
-from ..sanitize import one_line
-from ..store import Summary
+from ...formatting import sender, short_time
+from ...sanitize import one_line
+from ...store import Summary
 from .virtual_list import VirtualList
 
 

@@ -18,16 +18,16 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from ..api import NotFoundError, PlanError, QuotaError, TmailError
-from ..api.models import Attachment, Mailbox, Message, parse_time
-from ..codes import find_codes
-from ..formatting import local_time, sender
+from ...api import NotFoundError, PlanError, QuotaError, TmailError
+from ...api.models import Attachment, Mailbox, Message, parse_time
+from ...codes import find_codes
+from ...formatting import local_time, sender
 from ..keys import KEYS
-from ..opener import open_in_browser
-from ..poller import BoxTimes
-from ..render import PREVIEW, Link, RenderedBody, human_size, preview_for_reader
-from ..sanitize import one_line, safe_filename
-from ..store import PollResult, StoredBox, Summary
+from ...opener import open_in_browser
+from ...poller import BoxTimes
+from ...render import PREVIEW, Link, RenderedBody, human_size, preview_for_reader
+from ...sanitize import one_line, safe_filename
+from ...store import PollResult, StoredBox, Summary
 from ..widgets.key_bar import KeyBar
 from ..widgets.mailbox_list import MailboxList
 from ..widgets.message_list import MessageList

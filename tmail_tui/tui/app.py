@@ -14,16 +14,16 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from . import config as config_module
-from .api import TempMailClient, TmailError
-from .config import Config
-from .converter import Converter
-from .demo import DEMO_KEY, DemoSession
+from .. import config as config_module
+from ..api import TempMailClient, TmailError
+from ..config import Config
+from ..converter import Converter
+from ..demo import DEMO_KEY, DemoSession
 from .keys import KEYS
-from .poller import PollPolicy
+from ..poller import PollPolicy
 from .screens.first_run import FirstRunScreen
 from .screens.mail import MailScreen
-from .store import Store
+from ..store import Store
 
 
 class TmailApp(App[None]):

@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
-from ..sanitize import clean_text
+from ...sanitize import clean_text
 
 
 def wrap(lines: list[str], width: int) -> list[tuple[int, int, int]]:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from rich.text import Text
 
-from ..formatting import time_left
-from ..sanitize import one_line
-from ..store import StoredBox
+from ...formatting import time_left
+from ...sanitize import one_line
+from ...store import StoredBox
 from .virtual_list import VirtualList
 
 

@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from ..api.models import Message
-from ..formatting import local_time, sender
-from ..render import RenderedBody, human_size
-from ..sanitize import one_line, safe_filename
+from ...api.models import Message
+from ...formatting import local_time, sender
+from ...render import RenderedBody, human_size
+from ...sanitize import one_line, safe_filename
 from .text_view import TextView
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from .api.errors import TmailError
-from .config import load
-from .sanitize import one_line
+from ..api.errors import TmailError
+from ..config import load
+from ..sanitize import one_line
 
 
 def run_tui(base_url: str | None = None, demo: bool = False) -> int:

@@ -9,9 +9,9 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from ..api.models import Quota
-from ..formatting import duration
-from ..sanitize import one_line
+from ...api.models import Quota
+from ...formatting import duration
+from ...sanitize import one_line
 
 
 class StatusLine(Static):
