@@ -47,7 +47,7 @@ WORDS = [
     # id
     r"kode", r"kata sandi (?:sekali pakai|sementara)", r"sandi sekali pakai",
     # vi
-    r"mã", r"mật khẩu (?:dùng )?một lần", r"mật khẩu tạm thời",
+    r"mã số", r"mã", r"mật khẩu (?:dùng )?một lần", r"mật khẩu tạm thời",
     # el
     r"κωδικ(?:ός|ό|ού|οί|ών|ούς|ος|ο|ου|οι)",
     # ru, uk
@@ -89,12 +89,13 @@ NOT_A_CODE = [
     r"customer", r"country", r"area", r"dialing", r"bar", r"qr", r"source", r"error", r"status", r"response",
     r"http", r"swift", r"bic", r"sort", r"bank", r"tax", r"vat", r"shipment", r"shipping", r"delivery", r"parcel",
     r"package", r"dress", r"colou?r", r"booking", r"reservation", r"licen[cs]e", r"redeem", r"redemption",
-    r"conduct", r"ethics", r"practice", r"pin",
+    r"conduct", r"ethics", r"practice", r"pin", r"reference", r"referenz", r"référence",
+    r"referencia", r"referência", r"riferimento", r"referin[țţ][ăa]",
     # de, nl, sv (also as the first part of a compound)
     r"sendungs?", r"verfolgungs?", r"gutschein", r"rabatt", r"aktions", r"produkt", r"artikel", r"bestell",
     r"kunden", r"postleit", r"länder", r"landes", r"fehler", r"strich", r"geschenk", r"paket", r"versand",
     r"kortings?", r"actie", r"cadeau", r"bestel", r"klant", r"fout", r"streep", r"verzend", r"zending", r"pakket",
-    r"spårnings?", r"kampanj", r"present", r"kund", r"streck", r"land", r"fel",
+    r"spårnings?", r"kampanj", r"kund", r"streck", r"land", r"fel",
     # fr, es, pt, it, ro
     r"suivi", r"réduction", r"produit", r"commande", r"client", r"pays", r"erreur", r"barres", r"parrainage",
     r"remise", r"avantage", r"colis", r"expédition", r"seguimiento", r"rastreo", r"envío", r"descuento",
@@ -116,7 +117,7 @@ NOT_A_CODE = [
     r"pos", r"pelacakan", r"lacak", r"resi", r"pengiriman", r"diskon", r"hadiah", r"produk", r"barang", r"pesanan",
     r"pelanggan", r"negara", r"kesalahan", r"batang", r"bưu (?:chính|điện)", r"vận đơn", r"theo dõi", r"giảm giá",
     r"khuyến (?:mãi|mại)", r"quà tặng", r"sản phẩm", r"hàng", r"đơn hàng", r"đơn", r"khách hàng", r"quốc gia",
-    r"vùng", r"lỗi", r"vạch", r"số thuế", r"giao dịch", r"hóa", r"bảo mật thẻ",
+    r"vùng", r"lỗi", r"vạch", r"số thuế", r"thuế", r"tham chiếu", r"giao dịch", r"hóa", r"bảo mật thẻ",
     # el
     r"παρακολούθησης", r"αποστολής", r"έκπτωσης", r"εκπτωτικός", r"κουπονιού", r"προσφοράς", r"προϊόντος",
     r"παραγγελίας", r"πελάτη", r"ταχυδρομικός", r"χώρας", r"σφάλματος",
@@ -141,11 +142,25 @@ NOT_A_CODE = [
     r"오류", r"에러", r"상태", r"초대", r"추천", r"바",
     # th, hi, bn
     r"ไปรษณีย์", r"สินค้า", r"ติดตาม", r"พัสดุ", r"คำสั่งซื้อ", r"ส่วนลด", r"โปรโมชั่น", r"คูปอง", r"ลูกค้า", r"ประเทศ",
-    r"ข้อผิดพลาด", r"สาขา", r"ธนาคาร",
+    r"ข้อผิดพลาด", r"สาขา", r"ธนาคาร", r"อ้างอิง",
     r"पिन", r"ट्रैकिंग", r"कूपन", r"प्रोमो", r"डिस्काउंट", r"छूट", r"उत्पाद", r"प्रोडक्ट", r"ऑर्डर", r"आदेश", r"ग्राहक",
     r"पोस्टल", r"डाक", r"देश", r"त्रुटि", r"एरर",
     r"পিন", r"পোস্ট", r"ট্র্যাকিং", r"কুপন", r"প্রোমো", r"ডিসকাউন্ট", r"পণ্য", r"প্রোডাক্ট", r"অর্ডার", r"গ্রাহক",
     r"দেশ", r"ত্রুটি",
+]
+
+# Anywhere on a line, these make every code it names a promotion or a parcel's: "Use code SAVE10 for 10% off",
+# "track your parcel with code ...".
+LINE_NOT_A_CODE = [
+    r"\d\s?%", r"%\s?\d", r"discount", r"coupon", r"voucher", r"promo\w*", r"checkout", r"track(?:ing)?",
+    r"rabatt\w*", r"gutschein\w*", r"sendungsverfolgung", r"kasse", r"korting", r"rabat\w*", r"zniżk\w*",
+    r"slev\w*", r"reducere", r"réduction", r"remise", r"suivi", r"caisse", r"descuento", r"cup[óo]n", r"seguimiento",
+    r"rastreo", r"desconto", r"cupom", r"rastreamento", r"rastreio", r"sconto", r"tracciamento", r"indirim",
+    r"kupon\w*", r"takip", r"скидк\w*", r"знижк\w*", r"купон\w*", r"отслежив\w*", r"відстеж\w*", r"έκπτωσ\w*",
+    r"κουπόνι\w*", r"diskon", r"lacak", r"pelacakan", r"giảm giá", r"khuyến (?:mãi|mại)", r"theo dõi đơn",
+    r"خصم", r"كوبون", r"قسيمة", r"تتبع", r"تخفیف", r"کوپن", r"رهگیری", r"הנחה", r"קופון", r"מעקב", r"छूट",
+    r"कूपन", r"डिस्काउंट", r"ट्रैकिंग", r"ছাড়", r"কুপন", r"ডিসকাউন্ট", r"ট্র্যাকিং", r"ส่วนลด", r"คูปอง", r"ติดตามพัสดุ",
+    r"优惠", r"優惠", r"折扣", r"追踪", r"追蹤", r"割引", r"クーポン", r"追跡", r"할인", r"쿠폰", r"추적", r"배송 ?조회",
 ]
 
 # Right before a number (after ":", "#", "No." and the like), these make it something else than a code.

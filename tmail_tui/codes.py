@@ -41,11 +41,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .code_words import ANYWHERE, COMPOUNDABLE, LETTERS, NOT_A_CODE, NUMBER_LABELS, RTL_WORDS, WORDS
+from .code_words import (ANYWHERE, COMPOUNDABLE, LETTERS, LINE_NOT_A_CODE, NOT_A_CODE, NUMBER_LABELS,
+                         RTL_WORDS, WORDS)
 from .sanitize import one_line
 
 SCAN = 20_000  # characters of the body read: a code stands near the top
 EVIDENCE = 160  # characters of a line kept as evidence
+MAX_CODES = 10  # candidates returned: enough to cycle through, never a page of numbers
 NEAR = 3  # a code alone on its line counts within this many lines with text after (or before) the naming line
 
 
@@ -98,6 +100,7 @@ _NEG_IN_COMPOUND = re.compile(rf"(?:{_NEG})s?-?$", re.IGNORECASE)
 _NEG_BEFORE = re.compile(rf"(?<![{_L}])(?:{_NEG})[\s\-]*$", re.IGNORECASE)
 _NEG_AFTER = re.compile(rf"[\s\-]*(?:(?:of|for|de|di|do|da|del|della|dello|du|des|d'|d’)\s*)?(?:{_NEG})(?![{_L}])",
                         re.IGNORECASE)
+_OTHER_KIND_LINE = re.compile(rf"(?<![{_L}])(?:{_alternation(LINE_NOT_A_CODE)})", re.IGNORECASE)
 _LABEL_BEFORE = re.compile(rf"(?<![{_L}])(?:{_alternation(NUMBER_LABELS)})[\s.:#=-]*$", re.IGNORECASE)
 
 # A code-shaped token, not glued to a word, a number, a path, a price or a time; codes may touch CJK/Hangul/Arabic.
@@ -117,18 +120,22 @@ _SMS_ORIGIN = re.compile(r"\s*@[\w.-]+\.[\w-]+\s+#([A-Za-z0-9-]{4,14})\s*")  # W
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bmailto:\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _DATE = re.compile(r"\d{4}-\d\d(?:-\d\d)?|\d\d-\d\d-\d{2,4}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
-_UNIT = re.compile(r"\d+(?:[a-z]{1,4}|m\d+s)", re.IGNORECASE)  # 15min, 24h, 100GB, 5m0s
+_UNIT = re.compile(r"\d+(?:ms|s|secs?|mins?|h|hrs?|d|days?|[kmgt]b|px|pt|st|nd|rd|th|x|k|kg|g|cm|mm|km|ml|am|pm)"
+                   r"|\d{1,2}h\d\d|\d+h\d+m|\d+m\d+s", re.IGNORECASE)  # 15min, 24h, 100GB, 14h03, 5m0s
 _MONEY_BEFORE = re.compile(r"(?:[$€£¥₹₺₽₴₪৳₫]|R\$|\b(?:USD|EUR|GBP|TL|Rs\.?))\s?$")
 _MONEY_AFTER = re.compile(r"\s?(?:[$€£¥₹₺₽₴₪৳₫]|(?:USD|EUR|GBP|TL|руб|грн|zł|lei|Rp|ريال|ر\.س|تومان|đ|円|元|원|บาท)"
                           rf"(?![{_L}]))")
-_MASKED = re.compile(r"[*•·xX]{2,}[\s-]*$")
+_MASKED = re.compile(r"[*•·xX]{2,}[\s-]*$|\(\d{1,4}\)\s*$")  # **** 1234; (415) 555-0182
 _SENTENCE_END = re.compile(r"[.!?。！？;](?:\s|$)")
 _GOOGLE_STYLE = re.compile(r"[A-Za-z]-(\d{4,8})")
+_ID_PREFIX = re.compile(r"(?:sku|inv|ord|order|ref|id|no|nr|po|tkt|ticket|case|cust|acc|acct|art)-", re.IGNORECASE)
 
 
 def _names(line: str) -> list[tuple[int, int]]:
     """Spans of the words naming a verification code in a (folded, link-free) line; other kinds of code left out."""
-    spans = []
+    spans: list[tuple[int, int]] = []
+    if _OTHER_KIND_LINE.search(line):
+        return spans
     for match in _NAMES.finditer(line):
         start, end = match.span()
         pre = match.group("pre")
@@ -145,7 +152,7 @@ def _typed(shown: str) -> str | None:
     google = _GOOGLE_STYLE.fullmatch(shown)
     if google:
         return google.group(1)
-    if _DATE.fullmatch(shown) or _UNIT.fullmatch(shown):
+    if _DATE.fullmatch(shown) or _UNIT.fullmatch(shown) or _ID_PREFIX.match(shown):
         return None
     groups = re.split(r"[ \u00a0-]+", shown)
     code = "".join(groups)
@@ -230,7 +237,7 @@ class _Finder:
 
     def results(self) -> list[Code]:
         ranked = sorted(self.found.values(), key=lambda f: (-(f.score + 4 * min(f.seen - 1, 2)), f.order))
-        return [f.code for f in ranked]
+        return [f.code for f in ranked[:MAX_CODES]]
 
 
 class _Row:
@@ -291,4 +298,10 @@ def find_codes(subject: str, text: str) -> list[Code]:
             finder.add(code, shown, row.raw, row.number, start, named[0], one_line(named[1].raw, EVIDENCE))
         elif head.names and index < 15:
             finder.add(code, shown, row.raw, row.number, start, 50, one_line(subject, EVIDENCE))
+    if head.names and not finder.found:
+        # The subject names a code the body only uses ("Use 482913 to sign in"): the first tokens, weakly.
+        for row in rows[:15]:
+            for start, end, code in row.tokens:
+                if not _trap(row.line, start, end, 0) and not _YEAR.fullmatch(code):
+                    finder.add(code, row.raw[start:end], row.raw, row.number, start, 40, one_line(subject, EVIDENCE))
     return finder.results()
