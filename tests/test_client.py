@@ -55,8 +55,8 @@ async def test_every_endpoint_round_trip(api, emulator, tmp_path):
 
     read = await api.message(msg_id)
     assert read.is_seen is True  # reading marks it seen, as documented
-    path = await api.download_attachment(msg_id, "a.txt", tmp_path)
-    assert path.read_bytes() == b"hello"
+    saved = await api.download_attachment(msg_id, "a.txt", tmp_path, listed_size=listed.attachments[0].size)
+    assert saved.path.read_bytes() == b"hello" and saved.size == 5 and saved.warning == ""
 
     renamed = await api.change_mailbox(box.email, "chosen.name", "mailfly.test")
     assert renamed.email == "chosen.name@mailfly.test" and renamed.id != box.id
@@ -151,7 +151,7 @@ async def test_hostile_ids_are_percent_encoded(api, emulator, tmp_path):
     assert emulator.requests[-1][1] == "/api/messages/%2E%2E"
     saved = await api.download_attachment(weird, "x/../y?.txt", tmp_path)
     assert emulator.requests[-1][1] == "/api/messages/a%2Fb%3Fc%23d%25e%20f/attachments/x%2F..%2Fy%3F.txt"
-    assert saved == tmp_path / "y_.txt" and saved.read_bytes() == b"data"
+    assert saved.path == tmp_path / "y_.txt" and saved.path.read_bytes() == b"data"
 
 
 @pytest.mark.parametrize(("mode", "error", "words"), [
@@ -163,7 +163,7 @@ async def test_hostile_ids_are_percent_encoded(api, emulator, tmp_path):
     ("truncated", NetworkError, "broke off"),
     ("status_false", ApiError, "Something went wrong"),
     ("drop", NetworkError, "broke off"),
-    ("429", QuotaError, "quota"),
+    ("429", QuotaError, r"limiting requests \(429\); tmail will slow down"),
 ])
 async def test_faults_become_clear_errors(api, emulator, mode, error, words):
     box = await api.create_mailbox()
@@ -198,8 +198,8 @@ async def test_download_streams_and_leaves_nothing_when_cut(api, emulator, tmp_p
     assert list(tmp_path.iterdir()) == []  # no partial file, no temporary file
     first = await api.download_attachment(msg_id, "big.bin", tmp_path)
     second = await api.download_attachment(msg_id, "big.bin", tmp_path)
-    assert (first.name, second.name) == ("big.bin", "big (1).bin")
-    assert first.read_bytes() == big == second.read_bytes()
+    assert (first.path.name, second.path.name) == ("big.bin", "big (1).bin")
+    assert first.path.read_bytes() == big == second.path.read_bytes()
 
 
 async def test_missing_attachment_is_404(api, emulator, tmp_path):

@@ -76,3 +76,36 @@ def test_bad_base_url_and_bad_toml(home, monkeypatch):
 def test_key_with_quotes_and_backslashes_round_trips(home):
     config.save_api_key('ab"c\\d')
     assert config.load().api_key == 'ab"c\\d'
+
+
+@pytest.mark.parametrize("mode", [0o666, 0o622, 0o620, 0o602])
+def test_config_others_can_write_is_refused_even_without_a_key(home, mode, monkeypatch):
+    """Whoever can write the config chooses the base URL, and so where the key from the environment is sent."""
+    path = config.save({"base_url": "https://mine.example"})
+    os.chmod(path, mode)
+    monkeypatch.setenv("TMAIL_API_KEY", "sk-from-env")
+    with pytest.raises(config.ConfigError, match=f"can be changed by other users.*Run: chmod 600 '{path}'") as caught:
+        config.load()
+    assert "sk-from-env" not in str(caught.value)
+    with pytest.raises(config.ConfigError, match="chmod 600"):
+        config.save({"bell": False})  # nothing is merged into it either
+    os.chmod(path, 0o644)  # readable by others, but no key in it: fine as before
+    assert config.load().base_url == "https://mine.example"
+
+
+def test_config_owned_by_another_user_is_refused(home, monkeypatch):
+    path = config.save({"base_url": "https://mine.example"})
+    owner = path.stat().st_uid
+    monkeypatch.setattr(config.os, "getuid", lambda: owner + 1)
+    with pytest.raises(config.ConfigError, match=f"belongs to another user \\(uid {owner}\\).*chown .* '{path}'"):
+        config.load()
+
+
+def test_allow_insecure_must_be_a_real_true(home, monkeypatch):
+    config.save({"base_url": "http://mail.example.test"})
+    config.config_path().write_text('base_url = "http://mail.example.test"\nallow_insecure = "no"\n')
+    with pytest.raises(config.ConfigError, match="in clear"):
+        config.load()
+    monkeypatch.setenv("TMAIL_INSECURE", "0")
+    with pytest.raises(config.ConfigError, match="in clear"):
+        config.load()

@@ -1,7 +1,11 @@
 """Settings and where things live.
 
 The key comes from TMAIL_API_KEY, else the config file (TOML, mode 0600; refused when others can read it).
-The base URL from --base-url, else TMAIL_BASE_URL, else the config file, else the documented default.
+The base URL from --base-url, else TMAIL_BASE_URL, else the config file, else the documented default; with or
+without `/api`, normalised once by the client's rule. Plain http to another machine is refused unless the user opts
+in (`allow_insecure = true`, TMAIL_INSECURE=1 or `insecure=True` from --insecure): the key would travel in clear.
+The config file decides where the key is sent, so one that another user owns or can write is refused outright,
+key or no key.
 Every location comes from platformdirs, so XDG_CONFIG_HOME, XDG_DATA_HOME and friends are honoured.
 """
 
@@ -18,17 +22,12 @@ from typing import Any
 
 import platformdirs
 
-from .api.client import DEFAULT_BASE_URL
-from .api.errors import TmailError
+from .api.client import DEFAULT_BASE_URL, normalize_base_url, usable_key
+from .api.errors import ConfigError  # noqa: F401 - defined with the other errors (the client raises it too)
 
 APP_NAME = "tmail"
-
-
-class ConfigError(TmailError):
-    """The configuration cannot be used as it is; the message says how to fix it."""
-
-
 KEY_VARIABLE = "TMAIL_API_KEY"
+INSECURE_VARIABLE = "TMAIL_INSECURE"
 
 
 def environment_without_key() -> dict[str, str]:
@@ -56,14 +55,40 @@ class Config:
     bell: bool = True
     store_path: Path = field(default_factory=lambda: data_dir() / "tmail.db")
     key_source: str = ""  # "environment" or the config file's path: said in messages, never the key itself
+    allow_insecure: bool = False  # plain http to another machine: pass to TempMailClient(insecure=...)
+
+
+def _current_user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, AttributeError):
+        return "$USER"
+
+
+def _refuse_unsafe(path: Path, info: os.stat_result, has_key: bool) -> None:
+    """Refuse a config file another user owns or can change (it decides where the key goes), and one holding the key
+    that others can read."""
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise ConfigError(f"The config file {path} belongs to another user (uid {info.st_uid}), who could send tmail "
+                          f"and your key to their own server. If it is yours, run: chown {_current_user()} "
+                          f"'{path}'; otherwise remove it.")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError(f"The config file {path} can be changed by other users, who could send tmail and your "
+                          f"key to their own server. Run: chmod 600 '{path}'")
+    if has_key and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"The config file {path} holds your API key but other users can read it. "
+                          f"Run: chmod 600 '{path}'")
 
 
 def read_file(path: Path | None = None) -> dict[str, Any]:
-    """The config file's settings ({} when there is none). Refuses a key file others can read."""
+    """The config file's settings ({} when there is none). Refuses one that is unsafe (see _refuse_unsafe)."""
     path = path or config_path()
     try:
-        raw = path.read_bytes()
-        mode = path.stat().st_mode
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())  # the file read is the file checked
+            raw = handle.read()
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -72,13 +97,16 @@ def read_file(path: Path | None = None) -> dict[str, Any]:
         settings = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"The config file {path} is not valid TOML ({exc}). Fix or remove it.") from None
-    if settings.get("api_key") and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ConfigError(f"The config file {path} holds your API key but other users can read it. "
-                          f"Run: chmod 600 '{path}'")
+    _refuse_unsafe(path, info, bool(settings.get("api_key")))
     return settings
 
 
-def load(base_url: str | None = None, path: Path | None = None) -> Config:
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load(base_url: str | None = None, path: Path | None = None, insecure: bool = False) -> Config:
+    """The settings in force. `insecure` is the --insecure flag: plain http to another machine is allowed."""
     settings = read_file(path)
     config = Config()
     env_key = os.environ.get(KEY_VARIABLE, "").strip()
@@ -87,10 +115,10 @@ def load(base_url: str | None = None, path: Path | None = None) -> Config:
         config.api_key, config.key_source = env_key, KEY_VARIABLE
     elif isinstance(file_key, str) and file_key.strip():
         config.api_key, config.key_source = file_key.strip(), str(path or config_path())
+    config.allow_insecure = (insecure or _truthy(os.environ.get(INSECURE_VARIABLE, ""))
+                             or settings.get("allow_insecure") is True)
     url = base_url or os.environ.get("TMAIL_BASE_URL", "").strip() or settings.get("base_url") or DEFAULT_BASE_URL
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise ConfigError(f"The base URL must start with https:// (got {str(url)[:80]!r}).")
-    config.base_url = url.rstrip("/")
+    config.base_url = normalize_base_url(url, config.allow_insecure)
     download_dir = os.environ.get("TMAIL_DOWNLOAD_DIR") or settings.get("download_dir")
     if isinstance(download_dir, str) and download_dir:
         config.download_dir = Path(download_dir).expanduser()
@@ -130,7 +158,10 @@ def save(updates: dict[str, object], path: Path | None = None) -> Path:
 
 
 def save_api_key(key: str, path: Path | None = None) -> Path:
-    key = key.strip()
-    if not key or any(c.isspace() for c in key):
-        raise ConfigError("That does not look like an API key (it is empty or contains spaces).")
-    return save({"api_key": key}, path)
+    """Save the key in the config file, after checking its characters: a key that cannot be sent is never written
+    (AuthError, saying which character is wrong). Checking it with the server is check_key's job, before this."""
+    try:
+        updates: dict[str, object] = {"api_key": usable_key(key)}
+    finally:
+        del key  # not in this frame's locals when a malformed key's error passes through it
+    return save(updates, path)

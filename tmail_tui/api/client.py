@@ -1,39 +1,54 @@
 """Async client for the Temp Mail User API: one method per documented endpoint.
 
-The key travels only in the Authorization header; it is never part of a URL, a log line, an error or a repr.
+The key travels only in the Authorization header; it is never part of a URL, a log line, an error or a repr. It is
+kept nowhere else either: not in an attribute or a local a crash report's locals could print, only inside the
+client's httpx headers, whose repr shows `[secure]`.
 Path segments are percent-encoded one by one, so an id or address can never change which endpoint is hit.
+
+Every answer is the server's, not ours: whatever it sends (HTML, JSON nested 100,000 deep, a 5,000-digit number, a
+body that never ends) becomes a TmailError with a sentence for a person, never another exception.
+Every JSON request has a total deadline, not only connect and read timeouts: a server trickling one byte a second
+passes every read timeout. A download streams instead, so it has a stall timeout (no byte for N s) and a generous
+overall bound.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
-from dataclasses import replace
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from .. import __version__
-from ..downloads import save_stream
 from ..sanitize import one_line, redact
 from .errors import (
     ApiError,
     AuthError,
+    ConfigError,
     InvalidRequestError,
     NetworkError,
     NotFoundError,
     PlanError,
     QuotaError,
     ServerError,
+    TmailError,
 )
 from .models import DomainList, Mailbox, Message, Quota
 
+if TYPE_CHECKING:
+    from ..downloads import SavedFile
+
 DEFAULT_BASE_URL = "https://v1.tempmailg.com"
 DOMAIN_TYPES = ("free", "premium", "all")
+_MAX_DIGITS = 4000  # below Python's 4,300-digit limit for int(): a longer number stays a string (see _decode)
+_T = TypeVar("_T")
 
 
 def segment(value: str) -> str:
@@ -45,23 +60,103 @@ def segment(value: str) -> str:
     return encoded.replace(".", "%2E") if encoded in {".", ".."} else encoded
 
 
+def _key_problem(key: str) -> str:
+    """What is wrong with a key's characters, for a person ("" when nothing is)."""
+    if not key:
+        return "No usable API key: it is empty. Copy it from your Temp Mail API page."
+    for char in key:
+        if char.isspace():
+            return "No usable API key: it contains spaces or line breaks. Copy it again from your Temp Mail API page."
+        if not "\x21" <= char <= "\x7e":
+            shown = f'"{char}" (U+{ord(char):04X})' if char.isprintable() else f"U+{ord(char):04X}"
+            hint = " (the page shortened the key for display?)" if char == "\u2026" else ""
+            return (f"No usable API key: it contains {shown}, a character no API key has{hint}. Copy the whole key "
+                    "again from your Temp Mail API page.")
+    return ""
+
+
+def usable_key(key: str) -> str:
+    """The key as it will be sent, or AuthError saying what is wrong with it, before it is used or saved.
+
+    A key is printable ASCII without spaces: it goes into an HTTP header. A "…" in it means it was copied from a
+    page that shortens keys for display; the message names the character (never the key).
+    """
+    key = key.strip() if isinstance(key, str) else ""
+    problem = _key_problem(key)
+    if problem:
+        del key  # a crash report shows the locals of every frame an error passed through: not the key
+        raise AuthError(problem)
+    return key
+
+
+def is_loopback(host: str) -> bool:
+    """True for this machine: localhost, 127.0.0.0/8, ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base_url(url: str, insecure: bool = False) -> str:
+    """The base URL every request is built on, or ConfigError saying what is wrong with it.
+
+    Dashboards (and other clients of this API) give the User API base URL with or without `/api` and trailing
+    slashes: all name the same server, and the client adds `/api/...` itself, so `https://host/api/` becomes
+    `https://host`. Plain http would send the key in clear: it is accepted for this machine (the bundled emulator)
+    and elsewhere only when the user opts in (`insecure`).
+    """
+    text = url.strip() if isinstance(url, str) else ""
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    try:
+        usable = scheme in ("https", "http") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number in range
+        usable = False
+    if not usable:
+        raise ConfigError("The base URL must be a web address starting with https:// (http:// only for a server on "
+                          f"this machine), like {DEFAULT_BASE_URL} (got {one_line(str(url), 80)!r}).")
+    if parts.query or parts.fragment or parts.username is not None:
+        raise ConfigError(f"The base URL must be the server's address only, like {DEFAULT_BASE_URL}: no user name, "
+                          f"no ? or # part (got {one_line(text, 80)!r}).")
+    path = parts.path.rstrip("/")
+    if path.lower().endswith("/api"):
+        path = path[:-4].rstrip("/")
+    if scheme == "http" and not is_loopback(parts.hostname) and not insecure:
+        raise ConfigError(f"The base URL {one_line(text, 80)} uses plain http: your API key would travel in clear "
+                          f"to {parts.hostname}. Use https://, or if you must, opt in with `allow_insecure = true` in "
+                          "the config file, TMAIL_INSECURE=1 or --insecure.")
+    return f"{scheme}://{parts.netloc}{path}"
+
+
 class TempMailClient:
-    """Talks to one User API host with one key. Use as `async with TempMailClient(key, url) as api:`."""
+    """Talks to one User API host with one key. Use as `async with TempMailClient(key, url) as api:`.
+
+    `timeout`: connect and per-read timeout. `deadline`: the most one JSON request may take in all.
+    `stall_timeout`: the longest a download may go without a byte. `download_deadline`: the most one download may
+    take in all. `insecure`: allow plain http to a host that is not this machine.
+    """
 
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, timeout: float = 30.0,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        api_key = api_key.strip()
-        if not api_key or any(c.isspace() or not c.isprintable() for c in api_key):
-            raise AuthError("No usable API key: it is empty or contains spaces. Copy it again from your Temp Mail "
-                            "API page.")
-        self._key = api_key
-        self.base_url = base_url.rstrip("/")
+                 deadline: float = 60.0, stall_timeout: float = 60.0, download_deadline: float = 3600.0,
+                 insecure: bool = False, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        try:
+            headers = httpx.Headers({"Authorization": f"Bearer {usable_key(api_key)}",
+                                     "Accept": "application/json", "User-Agent": f"tmail/{__version__}"})
+        finally:
+            del api_key  # from here on the key lives only in headers whose repr hides it: no locals can show it
+        self.base_url = normalize_base_url(base_url, insecure)
         self.quota: Quota | None = None
+        self.timeout = timeout
+        self.deadline = deadline
+        self.stall_timeout = stall_timeout
+        self.download_deadline = download_deadline
+        self._connect_timeout = min(timeout, 10.0)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json",
-                     "User-Agent": f"tmail/{__version__}"},
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
             transport=transport,
             follow_redirects=False,  # a redirect could carry the key's header to another host
         )
@@ -82,8 +177,14 @@ class TempMailClient:
 
     async def domains(self, type: str = "free") -> DomainList:
         """1. Domains the plan allows: `free`, `premium` or `all`."""
-        data = await self._json("GET", "/api/domains", params={"type": type})
-        return DomainList.from_api(data.get("data"))
+        try:
+            data = await self._json("GET", "/api/domains", params={"type": type})
+        except NotFoundError as exc:
+            # This endpoint always exists: a 404 here means the requests go somewhere else than the API.
+            raise NotFoundError(f"The server has no {self.base_url}/api/domains (404): the base URL looks wrong. "
+                                "Check the User API Base URL on your Temp Mail API page.",
+                                exc.status, exc.detail, exc.api_said) from None
+        return _read(DomainList.from_api, data.get("data"))
 
     async def create_mailbox(self) -> Mailbox:
         """2. A new random mailbox."""
@@ -102,18 +203,18 @@ class TempMailClient:
         return one_line(data.get("message"), 200)
 
     async def messages(self, email: str) -> list[Message]:
-        """5. Every message of a mailbox, with full content.
+        """5. Every message of a mailbox, with full content; a message id seen twice in one answer counts once.
 
         Every poll returns every message in full, so decoding and parsing run in a thread: a big box never
         stalls the UI's event loop.
         """
         data = await self._json("GET", "/api/messages", params={"email": email}, in_thread=True)
-        return await asyncio.to_thread(_parse_messages, data, email)
+        return await asyncio.to_thread(_read, _parse_messages, data, email)
 
     async def message(self, message_id: str) -> Message:
         """6. One message (the server marks it seen)."""
         data = await self._json("GET", f"/api/messages/{segment(message_id)}")
-        message = Message.from_api(data.get("data"))
+        message = _read(Message.from_api, data.get("data"))
         if message is None:
             raise ServerError("The server's answer has no message in it.")
         return message
@@ -125,27 +226,50 @@ class TempMailClient:
 
     @asynccontextmanager
     async def attachment_stream(self, message_id: str, name: str) -> AsyncIterator[AsyncIterator[bytes]]:
-        """8. An attachment's bytes, as a stream of chunks."""
+        """8. An attachment's bytes, as a stream of chunks.
+
+        The stream raises ServerError when the body is shorter or longer than its Content-Length, so a consumer
+        never takes a cut file for a whole one.
+        """
         path = f"/api/messages/{segment(message_id)}/attachments/{segment(name)}"
+        timeout = httpx.Timeout(self.stall_timeout, connect=self._connect_timeout)  # read: no byte for N s
         try:
-            async with self._http.stream("GET", path) as response:
-                self._note_quota(response)
-                if not response.is_success:
-                    await response.aread()
-                    self._raise_for(response)
-                yield response.aiter_bytes()
+            async with asyncio.timeout(self.download_deadline):
+                async with self._http.stream("GET", path, timeout=timeout) as response:
+                    self._note_quota(response)
+                    if not response.is_success:
+                        await response.aread()
+                        self._raise_for(response)
+                    yield _exact_length(response, one_line(name, 80))
+        except TimeoutError:
+            raise NetworkError(f"Downloading {one_line(name, 80)} from {self._host()} took longer than "
+                               f"{self.download_deadline:g} s; it was stopped.") from None
+        except httpx.TimeoutException:
+            raise NetworkError(f"{self._host()} stopped sending {one_line(name, 80)} (nothing for "
+                               f"{self.stall_timeout:g} s).") from None
         except httpx.HTTPError as exc:  # also raised into here when the stream breaks mid-download
             raise self._network_error(exc) from None
 
-    async def download_attachment(self, message_id: str, name: str, folder: Path, extension: str = "") -> Path:
-        """Save one attachment into `folder`; returns the path it landed at (never over an existing file)."""
+    async def download_attachment(self, message_id: str, name: str, folder: Path, extension: str = "", *,
+                                  listed_size: int | None = None) -> SavedFile:
+        """Save one attachment into `folder` (never over an existing file).
+
+        Returns a SavedFile: its path, its size and, when the size differs from `listed_size` (the API listing's),
+        a warning to show; a listing may round, so that is not a refusal.
+        """
+        from ..downloads import save_stream  # here, not at the top: downloads imports this package's errors
+
         async with self.attachment_stream(message_id, name) as chunks:
-            return await save_stream(chunks, folder, name, extension)
+            saved = await save_stream(chunks, folder, name, extension)
+        if listed_size is not None and listed_size >= 0 and saved.size != listed_size:
+            saved = replace(saved, warning=f"{saved.path.name} has {saved.size:,} bytes; the message listed "
+                                           f"{listed_size:,}.")
+        return saved
 
     # --- plumbing ----------------------------------------------------------------------------------------------
 
     def _mailbox(self, data: dict[str, Any]) -> Mailbox:
-        box = Mailbox.from_api(data.get("data"))
+        box = _read(Mailbox.from_api, data.get("data"))
         if not box.email:
             raise ServerError("The server's answer has no mailbox address in it.")
         return box
@@ -153,23 +277,26 @@ class TempMailClient:
     async def _json(self, method: str, path: str, params: dict[str, str] | None = None,
                     in_thread: bool = False) -> dict[str, Any]:
         try:
-            response = await self._http.request(method, path, params=params)
-        except httpx.HTTPError as exc:
+            async with asyncio.timeout(self.deadline):
+                response = await self._http.request(method, path, params=params)
+        except TimeoutError:
+            raise NetworkError(f"{self._host()} did not answer in time (within {self.deadline:g} s). Check your "
+                               "connection; tmail will retry.") from None
+        except Exception as exc:  # noqa: BLE001
+            # Whatever the transport raises is a failed request; and httpx's own frames hold the Authorization
+            # header in plain locals, so no traceback from in there may reach a crash report.
             raise self._network_error(exc) from None
         self._note_quota(response)
         if not response.is_success:
             self._raise_for(response)
-        try:
-            data = await asyncio.to_thread(_decode, response.content) if in_thread else _decode(response.content)
-        except json.JSONDecodeError:
-            raise ServerError(f"The server sent something that is not JSON (HTTP {response.status_code}).",
-                              response.status_code) from None
+        content = response.content
+        data = await asyncio.to_thread(_decode, content) if in_thread else _decode(content)
         if not isinstance(data, dict):
             raise ServerError("The server sent JSON of an unexpected shape.", response.status_code)
         if data.get("status") is False:
             detail = self._detail(data)
             raise ApiError(f"The server refused the request: {detail or 'no reason given'}.",
-                           response.status_code, detail)
+                           response.status_code, detail, api_said=True)
         return data
 
     def _note_quota(self, response: httpx.Response) -> None:
@@ -177,44 +304,83 @@ class TempMailClient:
         if quota is not None:
             self.quota = quota
 
+    def _secret(self) -> str:
+        return self._http.headers.get("authorization", "").removeprefix("Bearer ")
+
+    def _host(self) -> str:
+        """host:port as a person would look for it ("Could not connect to 127.0.0.1" hides which server)."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
     def _detail(self, data: object) -> str:
         """The server's own explanation, one clean line, with the key scrubbed out in case it was echoed."""
         if isinstance(data, dict):
             for key in ("message", "error", "detail"):
                 if isinstance(data.get(key), str):
-                    return one_line(redact(data[key], self._key), 200)
+                    return one_line(redact(data[key], self._secret()), 200)
         return ""
 
     def _raise_for(self, response: httpx.Response) -> None:
         status = response.status_code
         try:
-            detail = self._detail(response.json())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            detail = ""  # an HTML error page or an empty body: the status says enough
+            data = _decode(response.content)
+        except ServerError:
+            data = None  # an HTML error page or an empty body: the status says enough
+        detail = self._detail(data)
+        api_said = isinstance(data, dict) and data.get("status") is False
         said = f" The server said: {detail}" if detail else ""
         if status == 401:
             raise AuthError("The API key was refused (401). Check the key on your Temp Mail API page, then set "
-                            "TMAIL_API_KEY or run `tmail` to enter it." + said, status, detail)
+                            "TMAIL_API_KEY or run `tmail login`." + said, status, detail, api_said)
         if status == 403:
             raise PlanError("Not allowed (403): your plan does not include this, or the mailbox belongs to "
-                            "another account." + said, status, detail)
+                            "another account." + said, status, detail, api_said)
         if status == 404:
-            raise NotFoundError("Not found (404): the mailbox or message does not exist, or has expired." + said,
-                                status, detail)
+            if api_said:
+                raise NotFoundError("Not found (404): the mailbox or message does not exist, or has expired." + said,
+                                    status, detail, api_said)
+            raise NotFoundError(f"Not found (404), in an answer that is not the API's: a proxy is in the way, or the "
+                                f"base URL ({self.base_url}) is wrong." + said, status, detail, api_said)
         if status in (400, 422):
-            raise InvalidRequestError(f"The server refused the name or domain ({status})." + said, status, detail)
+            raise InvalidRequestError(f"The server refused the name or domain ({status})." + said, status, detail,
+                                      api_said)
         if status == 429:
-            reset = self.quota.reset if self.quota else None
-            when = f" It resets at {reset.astimezone():%Y-%m-%d %H:%M %Z}." if reset else ""
-            raise QuotaError("The API quota is used up (429)." + when + said, status, detail, reset)
+            self._raise_429(response, detail, api_said)
+        if 300 <= status < 400:
+            location = response.headers.get("location", "")
+            try:
+                target = str(response.url.join(location)) if location else ""
+            except (httpx.InvalidURL, ValueError):
+                target = location
+            target = one_line(redact(target, self._secret()), 120)
+            where = f" to {target}" if target else " without saying where"
+            raise ApiError(f"The server redirected ({status}){where}: check the base URL. tmail does not follow "
+                           "redirects, so your key was not sent there.", status, detail, api_said)
         if status >= 500:
-            raise ServerError(f"The server had an error ({status}). Try again in a moment." + said, status, detail)
-        raise ApiError(f"The server answered with an unexpected status ({status})." + said, status, detail)
+            raise ServerError(f"The server had an error ({status}). Try again in a moment." + said, status, detail,
+                              api_said)
+        raise ApiError(f"The server answered with an unexpected status ({status})." + said, status, detail, api_said)
 
-    def _network_error(self, exc: httpx.HTTPError) -> NetworkError:
-        host = httpx.URL(self.base_url).host or self.base_url
+    def _raise_429(self, response: httpx.Response, detail: str, api_said: bool) -> None:
+        """The quota wording only when this answer says none is left; otherwise the server is limiting the rate."""
+        quota = Quota.from_headers(response.headers)
+        reset = quota.reset if quota else None
+        spent = quota is not None and quota.remaining == 0
+        retry = response.headers.get("retry-after", "").strip()
+        retry_after = int(retry) if retry.isdigit() and len(retry) <= 6 else None
+        said = f" The server said: {detail}" if detail else ""
+        if spent:
+            when = f" It resets at {reset.astimezone():%Y-%m-%d %H:%M %Z}." if reset else ""
+            message = "The API quota is used up (429)." + when + said
+        else:
+            message = "The server is limiting requests (429); tmail will slow down." + said
+        raise QuotaError(message, 429, detail, reset, spent=spent, retry_after=retry_after, api_said=api_said)
+
+    def _network_error(self, exc: Exception) -> NetworkError:
+        host = self._host()
         if isinstance(exc, httpx.TimeoutException):
-            return NetworkError(f"{host} did not answer in time. Check your connection; tmail will retry.")
+            return NetworkError(f"{host} did not answer in time (within {self.timeout:g} s). Check your connection; "
+                                "tmail will retry.")
         if isinstance(exc, httpx.ConnectError):
             return NetworkError(f"Could not connect to {host}. Check your connection and the base URL.")
         if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
@@ -222,16 +388,80 @@ class TempMailClient:
         return NetworkError(f"Network error talking to {host}: {type(exc).__name__}.")
 
 
+async def check_key(key: str, base_url: str = DEFAULT_BASE_URL, *, insecure: bool = False, timeout: float = 15.0,
+                    transport: httpx.AsyncBaseTransport | None = None) -> Quota | None:
+    """Try a key with the cheapest documented request (the free domains) before it is saved.
+
+    Raises AuthError when the key is malformed or refused; any other TmailError (network, quota, server, wrong base
+    URL) means the key could not be checked, not that it is wrong. Returns the quota the answer reported, if any.
+    """
+    try:
+        api = TempMailClient(key, base_url, timeout=timeout, deadline=timeout, insecure=insecure, transport=transport)
+    finally:
+        del key  # the client holds it now; keep it out of this frame's locals
+    async with api:
+        await api.domains("free")
+        return api.quota
+
+
+def _read(parse: Callable[..., _T], *args: Any) -> _T:
+    """Run a model parser over the server's JSON. The parsers tolerate odd values; whatever they still trip on is the
+    answer being malformed, reported as such, not a crash."""
+    try:
+        return parse(*args)
+    except TmailError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise ServerError(f"The server's answer could not be read ({type(exc).__name__}).") from None
+
+
+def _parse_int(text: str) -> int | str:
+    # int() refuses more than 4,300 digits (ValueError): one absurd number must not make a whole mailbox unreadable.
+    return int(text) if len(text) <= _MAX_DIGITS else text
+
+
 def _decode(content: bytes) -> object:
-    # Invalid UTF-8 in one message must not make the whole mailbox unreadable: replace, don't fail.
-    return json.loads(content.decode("utf-8", "replace"))
+    """The body as JSON, or ServerError. Invalid UTF-8 in one message must not make the whole mailbox unreadable:
+    replace, don't fail; nesting too deep for the parser is a malformed answer, not a crash."""
+    try:
+        return json.loads(content.decode("utf-8", "replace"), parse_int=_parse_int)
+    except (ValueError, RecursionError) as exc:
+        kind = "JSON nested too deeply" if isinstance(exc, RecursionError) else "something that is not JSON"
+        raise ServerError(f"The server sent {kind}.") from None
+
+
+async def _exact_length(response: httpx.Response, name: str) -> AsyncIterator[bytes]:
+    """The body's chunks, refusing one shorter or longer than the Content-Length the server announced.
+
+    A compressed body's Content-Length is its size on the wire, so that one is counted on the wire.
+    """
+    raw = response.headers.get("content-length", "").strip()
+    expected = int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    encoded = response.headers.get("content-encoding", "").strip().lower() not in ("", "identity")
+    count = 0
+    async for chunk in response.aiter_bytes():
+        count += len(chunk)
+        if expected is not None and (response.num_bytes_downloaded if encoded else count) > expected:
+            raise ServerError(f"The server sent more of {name} than the {expected:,} bytes it announced; the file was "
+                              "not saved.")
+        yield chunk
+    sent = response.num_bytes_downloaded if encoded else count
+    if expected is not None and sent != expected:
+        raise ServerError(f"The server sent {sent:,} of the {expected:,} bytes of {name}; the file is incomplete and "
+                          "was not saved.")
 
 
 def _parse_messages(data: dict[str, Any], email: str) -> list[Message]:
     raw = data.get("messages")
+    if raw is None and isinstance(data.get("data"), dict):
+        raw = data["data"].get("messages")  # another client of this API reads `data.messages` too
     if raw is None and isinstance(data.get("data"), list):
         raw = data["data"]
     if not isinstance(raw, list):
         raise ServerError("The server's answer has no message list.")
-    parsed = (Message.from_api(item) for item in raw)
-    return [m if m.mailbox else replace(m, mailbox=email) for m in parsed if m is not None]
+    messages: dict[str, Message] = {}
+    for item in raw:
+        message = Message.from_api(item)
+        if message is not None and message.id not in messages:  # the same id twice: the first wins
+            messages[message.id] = message if message.mailbox else replace(message, mailbox=email)
+    return list(messages.values())

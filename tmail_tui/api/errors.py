@@ -20,17 +20,28 @@ class TmailError(Exception):
         return self.message
 
 
+class ConfigError(TmailError):
+    """The configuration (a setting, the config file, the base URL) cannot be used as it is; the message says how to
+    fix it."""
+
+
 class NetworkError(TmailError):
     """The server could not be reached, or did not answer in time."""
 
 
 class ApiError(TmailError):
-    """The server answered, but not with success."""
+    """The server answered, but not with success.
 
-    def __init__(self, message: str, status: int | None = None, detail: str = "") -> None:
+    `api_said` is true only when the body is the API's own error shape (a JSON object with `"status": false`): a 404
+    page from a proxy, an empty body or a framework's `{"message": "Not Found"}` for a path it has no route for (a
+    wrong base URL) is not the API saying a box is gone.
+    """
+
+    def __init__(self, message: str, status: int | None = None, detail: str = "", api_said: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.detail = detail  # the server's own words, already sanitised
+        self.api_said = api_said
 
 
 class AuthError(ApiError):
@@ -50,12 +61,17 @@ class InvalidRequestError(ApiError):
 
 
 class QuotaError(ApiError):
-    """429: the monthly quota (or a rate limit) is used up."""
+    """429: the monthly quota is used up (`spent`: the answer said Remaining 0), or the server limits the rate.
 
-    def __init__(self, message: str, status: int | None = 429, detail: str = "",
-                 reset: datetime | None = None) -> None:
-        super().__init__(message, status, detail)
+    `reset` is when the quota resets (if the headers said), `retry_after` the seconds a Retry-After header asked for.
+    """
+
+    def __init__(self, message: str, status: int | None = 429, detail: str = "", reset: datetime | None = None, *,
+                 spent: bool = False, retry_after: int | None = None, api_said: bool = False) -> None:
+        super().__init__(message, status, detail, api_said)
         self.reset = reset
+        self.spent = spent
+        self.retry_after = retry_after
 
 
 class ServerError(ApiError):

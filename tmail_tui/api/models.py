@@ -12,9 +12,14 @@ from typing import Any
 
 from ..sanitize import replace_surrogates
 
+# Times outside this range are taken as unreadable: 9999-12-31 shown in a zone east of UTC is past datetime.max
+# (OverflowError wherever it is converted), and no mail, box or quota reset is dated before 1970 or after 9000.
+_EARLIEST = datetime(1970, 1, 2, tzinfo=timezone.utc)
+_LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
 
 def parse_time(raw: object) -> datetime | None:
-    """An aware datetime from the API's timestamps, or None when it can't be read.
+    """An aware datetime from the API's timestamps, or None when it can't be read (the raw text is kept beside it).
 
     `expire_at` and the quota reset carry an offset. `receivedAt` has none: the documented examples show it equal to
     the box's `created_at` in UTC, so a naive value is taken as UTC.
@@ -26,9 +31,11 @@ def parse_time(raw: object) -> datetime | None:
         text = text[:-1] + "+00:00"
     try:
         value = datetime.fromisoformat(text)
-    except ValueError:
+        value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        in_range = _EARLIEST <= value <= _LATEST
+    except (ValueError, OverflowError):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if in_range else None
 
 
 def _str(value: object, default: str = "") -> str:
@@ -51,6 +58,12 @@ def _int(value: object) -> int | None:
         except ValueError:
             return None
     return None
+
+
+def _count(value: object) -> int | None:
+    """A non-negative integer, or None: a quota header saying -7 or "lots" is not obeyed, it is ignored."""
+    number = _int(value)
+    return number if number is not None and number >= 0 else None
 
 
 def _bool(value: object) -> bool:
@@ -201,7 +214,12 @@ class Message:
 
 @dataclass(frozen=True)
 class Quota:
-    """The monthly quota as the last response's X-RateLimit-* headers told it."""
+    """The monthly quota as the last response's X-RateLimit-* headers told it.
+
+    A header that cannot be read (Remaining `-7`, Limit `lots`, Reset `yesterday`) counts as absent, so nothing
+    downstream obeys nonsense; None when no header could be read at all. A reset in the past is kept: it is readable,
+    and means the quota has reset.
+    """
 
     limit: int | None = None
     used: int | None = None
@@ -211,14 +229,12 @@ class Quota:
 
     @classmethod
     def from_headers(cls, headers: Any) -> Quota | None:
-        names = ("x-ratelimit-limit", "x-ratelimit-used", "x-ratelimit-remaining", "x-ratelimit-reset")
-        if not any(headers.get(n) is not None for n in names):
-            return None
-        reset_raw = _str(headers.get("x-ratelimit-reset"))
-        return cls(
-            limit=_int(headers.get("x-ratelimit-limit")),
-            used=_int(headers.get("x-ratelimit-used")),
-            remaining=_int(headers.get("x-ratelimit-remaining")),
-            reset=parse_time(reset_raw),
-            reset_raw=reset_raw,
+        reset = parse_time(headers.get("x-ratelimit-reset"))
+        quota = cls(
+            limit=_count(headers.get("x-ratelimit-limit")),
+            used=_count(headers.get("x-ratelimit-used")),
+            remaining=_count(headers.get("x-ratelimit-remaining")),
+            reset=reset,
+            reset_raw=_str(headers.get("x-ratelimit-reset")).strip() if reset else "",
         )
+        return None if quota == cls() else quota
