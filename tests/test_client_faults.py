@@ -215,6 +215,8 @@ async def test_a_5000_digit_number_does_not_hide_the_mailbox():
     async with mock(answer(200, content=body)) as api:
         first, second = await api.messages("a@b.c")
     assert first.subject == "fine" and first.attachments[0].size is None
+    sized = Message.from_api({"id": "m", "attachments": [{"name": "a", "size": 1e300}, {"name": "b", "size": 2**70}]})
+    assert [a.size for a in sized.attachments] == [None, None]
     assert second.id == HUGE and second.subject == "odd id"
 
 
@@ -314,6 +316,8 @@ def test_quota_headers_that_cannot_be_read_count_as_absent():
     partly = Quota.from_headers(httpx.Headers({"X-RateLimit-Remaining": "-7", "X-RateLimit-Limit": "50000",
                                                "X-RateLimit-Reset": "yesterday"}))
     assert partly == Quota(limit=50000)
+    too_big = Quota.from_headers(httpx.Headers({"X-RateLimit-Remaining": "9" * 30, "X-RateLimit-Limit": "1e999"}))
+    assert too_big is None  # a number beyond any counter would overflow the store, not pace the polls
     past = Quota.from_headers(httpx.Headers({"X-RateLimit-Remaining": "0",
                                              "X-RateLimit-Reset": "2020-01-01T00:00:00+05:00"}))
     assert past.remaining == 0 and past.reset == datetime(2019, 12, 31, 19, tzinfo=timezone.utc)

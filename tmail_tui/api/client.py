@@ -308,9 +308,8 @@ class TempMailClient:
         return self._http.headers.get("authorization", "").removeprefix("Bearer ")
 
     def _host(self) -> str:
-        """host:port as a person would look for it ("Could not connect to 127.0.0.1" hides which server)."""
-        parts = urlsplit(self.base_url)
-        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+        """host[:port] as given ("Could not connect to 127.0.0.1" would hide which server)."""
+        return urlsplit(self.base_url).netloc
 
     def _detail(self, data: object) -> str:
         """The server's own explanation, one clean line, with the key scrubbed out in case it was echoed."""

@@ -45,19 +45,24 @@ def _str(value: object, default: str = "") -> str:
     return replace_surrogates(value if isinstance(value, str) else str(value))
 
 
+_INT_LIMIT = 2**63  # SQLite's INTEGER and most arithmetic downstream: a number beyond it is nonsense, not data
+
+
 def _int(value: object) -> int | None:
+    """An integer field, or None when it is not one or is too big to mean anything."""
+    number: int | None = None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
         try:
-            return int(value.strip())
-        except ValueError:
+            number = int(value.strip())
+        except ValueError:  # not a number, or more digits than int() accepts
             return None
-    return None
+    return number if number is not None and -_INT_LIMIT < number < _INT_LIMIT else None
 
 
 def _count(value: object) -> int | None:
