@@ -37,7 +37,8 @@ FOUND = {
     "code before its name": ("", "918273 is your Foobar code. Don't share it.", "918273"),
     "code in the subject only": ("Your code is 663190", "Hello, welcome aboard!", "663190"),
     "the subject names it, the body uses it": ("Your sign-in code", "Use 228461 to sign in.", "228461"),
-    "a naming line that ends with a verb": ("Hi", "Here is what you asked for, a code that we generated\n\n514236", "514236"),
+    "a naming line that ends with a verb": (
+        "Hi", "Here is what you asked for, a code that we generated\n\n514236", "514236"),
     "code just before the naming line": ("Hi", "Welcome!\n\n842097\n\nThat is your confirmation code.", "842097"),
     "site-bound SMS line": ("", "Welcome to Acme.\n\n@acme.example #602615", "602615"),
     "a year-shaped code right after its name": ("Hi", "Code: 2031", "2031"),
@@ -79,6 +80,35 @@ FOUND = {
     "ja alone after a line ending in a verb": ("確認", "次のコードを入力してください。\n\n519024\n\n", "519024"),
     "ko particle glued": ("로그인", "인증번호는 781340입니다.", "781340"),
     "ko brackets": ("", "[Web발신] 인증번호 [552019]를 입력해 주세요.", "552019"),
+    # --- "listed below": the naming line says where the code is, in each language ---
+    "below, de": ("Anmeldung", "Ihr Anmeldecode ist unten aufgeführt.\n\n55X2KQ", "55X2KQ"),
+    "below, fr": ("Connexion", "Votre code de connexion est indiqué ci-dessous.\n\n408 217", "408217"),
+    "below, tr": ("Giriş", "Giriş kodunuz aşağıda listelenmiştir.\n\n602117", "602117"),
+    "below, ru": ("Вход", "Ваш код для входа указан ниже.\n\n4J7KQ2", "4J7KQ2"),
+    "below, ja": ("ログイン", "ログインコードは以下の通りです。\n\n582017", "582017"),
+    "below, zh": ("登录", "您的登录代码如下：\n\n310826", "310826"),
+    "below, ko": ("로그인", "로그인 코드는 아래와 같습니다.\n\n770218", "770218"),
+    "below, ar": ("الدخول", "رمز تسجيل الدخول الخاص بك مدرج أدناه.\n\n٥٥٠٢١٨", "550218"),
+    "below, fa": ("ورود", "کد ورود شما در زیر آمده است.\n\n۷۲۰۱۱۸", "720118"),
+    "below, he": ("כניסה", "קוד הכניסה שלך מופיע למטה.\n\n660291", "660291"),
+    "below, th": ("เข้าสู่ระบบ", "รหัสเข้าสู่ระบบของคุณแสดงอยู่ด้านล่าง\n\n440192", "440192"),
+    "below, vi": ("Đăng nhập", "Mã đăng nhập của bạn được liệt kê bên dưới.\n\n912034", "912034"),
+    "below, el": ("Σύνδεση", "Ο κωδικός σύνδεσής σας παρατίθεται παρακάτω.\n\n802113", "802113"),
+    "below, sv": ("Inloggning", "Din inloggningskod visas nedan.\n\n771203", "771203"),
+    # --- SMS-style and other writers ---
+    "a code used as a login code": ("", "Use 482913 as your login code for Acme. Don't share it.", "482913"),
+    "ko in parentheses, glued": ("", "[Acme] 본인확인 인증번호(482913)입력시 정상처리 됩니다.", "482913"),
+    "zh after a comma": ("", "您正在登录Acme，验证码为482913，请勿泄露。", "482913"),
+    "ja corner brackets": ("", "確認コードは「482913」です。", "482913"),
+    "ro abbreviation before the code": ("", "Codul dvs. de verificare este 482913", "482913"),
+    "th reference beside the code": ("", "รหัส OTP คือ 482913 (Ref: KXQW)", "482913"),
+    "a title naming the code lines above it": (
+        "Welcome", "Verification code\n\nHello Alex,\nThanks for signing up.\nOne more step.\n"
+        "Please type the following in the app:\n\n482913\n\nCheers", "482913"),
+    "a user name on the code line": ("Acme", "Your verification code is 482913 and your username is alex2026",
+                                     "482913"),
+    "a picture between the name and the code": (
+        "Confirm", "Please confirm your email with the code below\n\n[image: Acme]\n\n482913", "482913"),
 }
 
 
@@ -127,6 +157,20 @@ NOT_FOUND = {
         "Confirm your account", "Click the button below to confirm.\n\nConfirm [1]\n\nLinks:\n"
         "  [1] https://app.example/confirm?token=Zt8mQx3LwP0rV7yN2kJ5aB9c"),
     "words only after a naming line": ("Sign in", "Enter the code below\n\nBrave Otter"),
+    "parcel pickup code, zh": ("发货通知", "您的订单 482913 已发货，快递单号：SF1234567890，取件码：482913"),
+    "order and inquiry numbers, ja": ("ご注文", "ご注文番号：482913\nお問い合わせ番号：1234-5678-9012"),
+    "a promotion repeated alone": ("Newsletter", "Use code SUMMER24 at checkout!\n\nSUMMER24"),
+    "a device name in an alert": (
+        "Security alert", "Your account was signed in from iPhone15 (198.51.100.4) on Nov 25, 2026 14:03."),
+    "a user name in an OTP alert": ("Update OTP", "Your OTP was updated for user alex2026 on 25/11/2026 14:03."),
+    "customer and booking codes": ("Invoice", "Customer code: C48291X\nYour booking code: X7K29Q"),
+    "invoice and waybill codes, vi": ("Hóa đơn", "Mã hóa đơn: HD482913\nMã vận đơn: VN482913"),
+    "postal and promo codes, id": ("Pesanan", "Nomor pesanan: 482913\nKode pos: 12345\nKode promo: HEMAT20"),
+    "order id and postal code, hi": ("ऑर्डर", "ऑर्डर आईडी: 482913\nपिन कोड: 110001"),
+    "order and postal code, fa": ("سفارش", "شماره سفارش: ۴۸۲۹۱۳\nکد پستی: ۱۵۹۱۶۳۴۳۱۱"),
+    "discount code, tr": ("Kampanya", "İndirim kodu: YAZ2026 ile %20 indirim!"),
+    "promo code, ru": ("Промо", "Ваш промокод: WINTER25"),
+    "an expired-code notice": ("Your verification code has expired", "Please request a new one within 10 minutes."),
 }
 
 

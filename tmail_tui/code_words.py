@@ -47,7 +47,7 @@ WORDS = [
     # id
     r"kode", r"kata sandi (?:sekali pakai|sementara)", r"sandi sekali pakai",
     # vi
-    r"mã số", r"mã", r"mật khẩu (?:dùng )?một lần", r"mật khẩu tạm thời",
+    r"mã số", r"mã", r"ma\u0303", r"mật khẩu (?:dùng )?một lần", r"mật khẩu tạm thời",
     # el
     r"κωδικ(?:ός|ό|ού|οί|ών|ούς|ος|ο|ου|οι)",
     # ru, uk
@@ -159,7 +159,8 @@ LINE_NOT_A_CODE = [
     r"kupon\w*", r"takip", r"скидк\w*", r"знижк\w*", r"купон\w*", r"отслежив\w*", r"відстеж\w*", r"έκπτωσ\w*",
     r"κουπόνι\w*", r"diskon", r"lacak", r"pelacakan", r"giảm giá", r"khuyến (?:mãi|mại)", r"theo dõi đơn",
     r"خصم", r"كوبون", r"قسيمة", r"تتبع", r"تخفیف", r"کوپن", r"رهگیری", r"הנחה", r"קופון", r"מעקב", r"छूट",
-    r"कूपन", r"डिस्काउंट", r"ट्रैकिंग", r"ছাড়", r"কুপন", r"ডিসকাউন্ট", r"ট্র্যাকিং", r"ส่วนลด", r"คูปอง", r"ติดตามพัสดุ",
+    r"कूपन", r"डिस्काउंट", r"ट्रैकिंग", r"ছাড়", r"কুপন", r"ডিসকাউন্ট", r"ট্র্যাকিং",
+    r"ส่วนลด", r"คูปอง", r"ติดตามพัสดุ",
     r"优惠", r"優惠", r"折扣", r"追踪", r"追蹤", r"割引", r"クーポン", r"追跡", r"할인", r"쿠폰", r"추적", r"배송 ?조회",
 ]
 
@@ -172,4 +173,10 @@ NUMBER_LABELS = [
     r"referenz", r"référence", r"referencia", r"referência", r"riferimento", r"card", r"karte", r"carte",
     r"tarjeta", r"cartão", r"carta", r"karta", r"kart", r"карт\w*", r"ending in", r"endet auf", r"terminant par",
     r"terminada en", r"final",
+    # a user name or a device is no code either: "user alex2026", "device Pixel8"
+    r"user(?: ?name)?", r"login", r"account", r"id", r"device", r"model", r"version", r"benutzer(?:name)?",
+    r"utilisateur", r"usuario", r"usuário", r"utente", r"gebruiker(?:snaam)?", r"användare", r"użytkownik\w*",
+    r"uživatel\w*", r"utilizator\w*", r"kullanıcı(?: adı)?", r"pengguna", r"người dùng", r"χρήστη", r"пользовател\w*",
+    r"користувач\w*", r"(?:ال)?مستخدم", r"کاربر(?:ی)?", r"משתמש", r"उपयोगकर्ता", r"ব্যবহারকারী", r"ผู้ใช้",
+    r"用户名?", r"使用者", r"ユーザー名?", r"사용자",
 ]

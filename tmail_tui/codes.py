@@ -49,6 +49,7 @@ SCAN = 20_000  # characters of the body read: a code stands near the top
 EVIDENCE = 160  # characters of a line kept as evidence
 MAX_CODES = 10  # candidates returned: enough to cycle through, never a page of numbers
 NEAR = 3  # a code alone on its line counts within this many lines with text after (or before) the naming line
+FAR = 6  # ... and, less surely, this many after (a title naming the code, a greeting, then the code)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ _MONEY_AFTER = re.compile(r"\s?(?:[$€£¥₹₺₽₴₪৳₫]|(?:USD|EUR|GBP
 _MASKED = re.compile(r"[*•·xX]{2,}[\s-]*$|\(\d{1,4}\)\s*$")  # **** 1234; (415) 555-0182
 _SENTENCE_END = re.compile(r"[.!?。！？;](?:\s|$)")
 _GOOGLE_STYLE = re.compile(r"[A-Za-z]-(\d{4,8})")
+_BRAND = re.compile(r"[A-Za-z]?[A-Z][a-z]{2,}\d{1,4}")  # iPhone15, Chrome120, Nimbus2026: a name and a number
 _ID_PREFIX = re.compile(r"(?:sku|inv|ord|order|ref|id|no|nr|po|tkt|ticket|case|cust|acc|acct|art)-", re.IGNORECASE)
 
 
@@ -152,7 +154,7 @@ def _typed(shown: str) -> str | None:
     google = _GOOGLE_STYLE.fullmatch(shown)
     if google:
         return google.group(1)
-    if _DATE.fullmatch(shown) or _UNIT.fullmatch(shown) or _ID_PREFIX.match(shown):
+    if _DATE.fullmatch(shown) or _UNIT.fullmatch(shown) or _ID_PREFIX.match(shown) or _BRAND.fullmatch(shown):
         return None
     groups = re.split(r"[ \u00a0-]+", shown)
     code = "".join(groups)
@@ -290,10 +292,11 @@ def find_codes(subject: str, text: str) -> list[Code]:
             continue
         code, shown, start = lone
         # Layout over grammar: alone on its line shortly after (or just before) a line that names a code.
-        before = [rows[index - d] for d in range(1, NEAR + 1) if index - d >= 0]
+        before = [rows[index - d] for d in range(1, FAR + 1) if index - d >= 0]
         after = [rows[index + d] for d in (1, 2) if index + d < len(rows)]
-        named = next(((90 - 5 * d, r) for d, r in enumerate(before, 1) if r.names), None) \
-            or next(((70, r) for r in after if r.names), None)
+        named = next(((90 - 5 * d, r) for d, r in enumerate(before[:NEAR], 1) if r.names), None) \
+            or next(((70, r) for r in after if r.names), None) \
+            or next(((60 - d, r) for d, r in enumerate(before[NEAR:], NEAR + 1) if r.names), None)
         if named:
             finder.add(code, shown, row.raw, row.number, start, named[0], one_line(named[1].raw, EVIDENCE))
         elif head.names and index < 15:

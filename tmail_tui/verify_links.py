@@ -38,10 +38,12 @@ _L = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u052f\u1e00-\u1eff"  # letters of 
 _ACTION_STEMS = [
     # en
     r"verif", r"confirm", r"activat", r"sign ?in", r"log ?in", r"reset", r"authenticat", r"validat",
-    r"complete (?:your )?(?:registration|sign ?up)", r"finish (?:signing|setting) up", r"set (?:up )?(?:a |your )?password",
+    r"complete (?:your )?(?:registration|sign ?up)", r"finish (?:signing|setting) up",
+    r"set (?:up )?(?:a |your )?password",
     r"magic link", r"recover", r"accept (?:the )?invit", r"(?:finish|complete) (?:the )?(?:setup|initiali[sz]ation)",
     # de, nl, sv
-    r"bestätig", r"verifizier", r"aktivier", r"anmeld", r"melden sie sich", r"einloggen", r"zurücksetzen", r"authentifizier",
+    r"bestätig", r"verifizier", r"aktivier", r"anmeld", r"melden sie sich", r"einloggen", r"zurücksetzen",
+    r"authentifizier",
     r"bevestig", r"verifieer", r"activeer", r"inloggen", r"aanmelden", r"herstel", r"authenticeer",
     r"bekräfta", r"verifiera", r"aktivera", r"logga in", r"återställ",
     # fr, es, pt, it, ro
