@@ -66,8 +66,10 @@ _IMPLIED_END = {"li": ({"li"}, {"ul", "ol"}), "td": ({"td", "th"}, {"tr", "table
                 "th": ({"td", "th"}, {"tr", "table"}), "tr": ({"tr"}, {"table"})}
 _DEEPEST_MATCH = 200  # open elements searched for an end tag's match; sloppy HTML must not cost quadratic time
 _URL_IN_TEXT = re.compile(r"\b(?:https?://|mailto:)[^\s<>\"'`\[\]]+", re.IGNORECASE)
+_NO_PATH = re.compile(r"https?://[^/?#]*(?=[?#]|$)", re.IGNORECASE)
 _SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _WORD = re.compile(r"\w+")
+_NBSP = "&nbsp_place_holder;"  # html2text's stand-in for &nbsp; until its output is joined
 # What clean_text turns into a line break or drops (so a line may become blank).
 _CHANGES_LINES = re.compile("[\r\u2028\u2029" + "".join(map(chr, _DROPPED)) + "]")
 
@@ -136,7 +138,8 @@ class _MailToText(html2text.HTML2Text):
         self._anchors: list[tuple[str | None, list[str], list[bool]]] = []
         # (tag, font size is 0, hidden) of each open element: what its text inherits
         self._open: list[tuple[str, bool, bool]] = []
-        self._cells = 0
+        self._row_has_words = False  # in the current row of a layout table
+        self._gap = False  # the words to come are in a new cell of that row
         self._table: list | None = None  # the events of a table being read before it is rendered
         self._data_table = False  # rendering a data table: rows and cells become marks
         self._cell_lines = 0  # line-making elements in the held-back table's current cell
@@ -175,7 +178,8 @@ class _MailToText(html2text.HTML2Text):
             return
         if entity_char and data in _MARK_CHARS:
             return
-        blank = data.isspace()
+        padding = entity_char and data == _NBSP  # kept (a spacer row reads as a blank line) but not words
+        blank = padding or data.isspace()
         if self._open:
             tag, zero, hidden = self._open[-1]
             if hidden:
@@ -187,19 +191,28 @@ class _MailToText(html2text.HTML2Text):
                     self.hidden_words += len(_WORD.findall(data))
                 self.space = True  # words stay apart around what font-size:0 hides
                 return
-        if blank and not self.pre:  # what html2text would make of it, in one step
+        if blank and not padding and not self.pre:  # what html2text would make of it, in one step
             if not self.quiet:
                 self.space = True
             return
-        if self._heading_due and not data.isspace():
-            self.o(_HEAD)
-            self._heading_due = False
-        if not self.quiet and self._anchors:
-            self._words(data)
-            if not data.isspace():
+        if not self.quiet and not blank:
+            self._before_words()
+            if self._anchors:
+                self._words(data)
                 self._anchors[-1][2][0] = True
         # Plain text is wanted, not Markdown: skip html2text's backslash escaping.
         super().handle_data(data, entity_char=True)
+
+    def _before_words(self) -> None:
+        """Words are about to be written: the gap from the row's previous cell, the mark of a heading."""
+        if self._gap:
+            self._gap = False
+            if not self.p_p:  # not when the words start a line anyway
+                self.o("  ")
+        self._row_has_words = True
+        if self._heading_due:
+            self._heading_due = False
+            self.o(_HEAD)
 
     def close(self) -> None:
         super().close()
@@ -292,6 +305,7 @@ class _MailToText(html2text.HTML2Text):
         elif tag == "img":
             alt = _MARKS.sub("", one_line(attrs.get("alt") or "", 120))
             if start and alt:
+                self._before_words()
                 self.o(f"[image: {alt}]")
                 self._words(alt)
                 self.space = True  # an image's words stand apart from text that follows it
@@ -309,28 +323,28 @@ class _MailToText(html2text.HTML2Text):
         elif tag in _H2T_TAGS:
             if tag == "br" and self._in_heading:
                 self._heading_due = True
-            elif tag == "tr" and start:
-                self._cells = 0
+            elif tag == "tr":
+                self._row_has_words = self._gap = False
             super().handle_tag(tag, attrs, start)
         elif tag in _CELLS:
-            if start:
-                if self._cells:
-                    self.o("  ")
-                self._cells += 1
+            if start:  # cells of a layout row stay apart on its line; empty cells add no space
+                self._gap = self._row_has_words
         else:  # html2text does nothing with it (span, font, emphasis, strike-through: a terminal shows plain text)
             self.lastWasList = False
 
     def _anchor(self, attrs: dict[str, str | None], start: bool) -> None:
         if start:
-            href = one_line(attrs.get("href") or "", 2000)
+            href = _web_form(one_line(attrs.get("href") or "", 2000))
             self._anchors.append((href if href and not href.startswith("#") else None, [], [False, False]))
             return
         href, words, (shown, image) = self._anchors.pop() if self._anchors else (None, [], (False, False))
         if href:
             placeholder = "[image]" if image else "[link]"
+            self._before_words()
             if not shown:  # a link with nothing to read is still a link the user can follow
                 self.o(placeholder)
-            self.o(f" [{self._link_number(href)}]")
+            self.space = True
+            self.o(f"[{self._link_number(href)}]")
             label = one_line(" ".join(words), 80) or placeholder
             if not self.labels.get(href):
                 self.labels[href] = label
@@ -338,6 +352,13 @@ class _MailToText(html2text.HTML2Text):
     def _words(self, text: str) -> None:
         if self._anchors and len(self._anchors[-1][1]) < 50:  # a label needs a few words, not a whole page
             self._anchors[-1][1].append(text)
+
+
+def _web_form(url: str) -> str:
+    """A web address with no path gets the path `/`, as browsers (and w3m and lynx) write it: `https://a.example`
+    and `https://a.example/` are one link."""
+    match = _NO_PATH.match(url)
+    return f"{url[:match.end()]}/{url[match.end():]}" if match else url
 
 
 def _span(attrs: dict[str, str | None]) -> int:
@@ -398,7 +419,7 @@ def _is_data_table(events: list) -> bool:
     columns = max(len(texts) for texts in shaped)
     for column in range(columns):
         numbers = sum(_numeric(texts[column]) for texts in shaped if column < len(texts))
-        if numbers >= 2 and 2 * numbers >= len(shaped):
+        if numbers and 2 * numbers >= len(shaped):
             return True
     return Counter(len(texts) for texts in shaped).most_common(1)[0][1] >= 3  # rows of one shape
 
@@ -498,6 +519,8 @@ def _tidy(text: str) -> tuple[str, tuple[int, ...]]:
     blank = False
     for line in text.split("\n"):
         line = line.rstrip(" \t\xa0")  # &nbsp; pads many a layout cell
+        if line[:1] == "\xa0":
+            line = line.lstrip("\xa0 ")
         if not line:
             blank = bool(lines)
             continue
