@@ -200,14 +200,19 @@ class _MailToText(html2text.HTML2Text):
             if self._anchors:
                 self._words(data)
                 self._anchors[-1][2][0] = True
+        # A trailing space waits like a leading one (html2text would write both: "a  b").
+        trailing = not self.pre and data[-1].isspace()
         # Plain text is wanted, not Markdown: skip html2text's backslash escaping.
-        super().handle_data(data, entity_char=True)
+        super().handle_data(data.rstrip() if trailing else data, entity_char=True)
+        if trailing:
+            self.space = True
 
     def _before_words(self) -> None:
         """Words are about to be written: the gap from the row's previous cell, the mark of a heading."""
         if self._gap:
             self._gap = False
             if not self.p_p:  # not when the words start a line anyway
+                self.space = False
                 self.o("  ")
         self._row_has_words = True
         if self._heading_due:
@@ -345,6 +350,7 @@ class _MailToText(html2text.HTML2Text):
                 self.o(placeholder)
             self.space = True
             self.o(f"[{self._link_number(href)}]")
+            self.space = not shown or image  # words after a link made of an image stand apart
             label = one_line(" ".join(words), 80) or placeholder
             if not self.labels.get(href):
                 self.labels[href] = label
