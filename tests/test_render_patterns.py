@@ -314,3 +314,14 @@ def test_wrapped_mail_keeps_every_word_and_fits(width):
     assert wrapped.split() == text.split()
     for line in wrapped.split("\n"):  # wider only for a URL that is wider alone (with its number in the list)
         assert len(line) <= width or re.fullmatch(r"(?: *\[\d+\] )?https://\S+", line)
+
+
+def test_a_quoted_receipt_keeps_its_quote_marks():
+    text = render_body(f"<p>Thanks!</p><blockquote>{RECEIPT}</blockquote>", True).text
+    assert "> Teapot  1  $34.50" in text.split("\n")
+
+
+def test_padding_cells_make_no_columns():
+    html = ("<table><tr><td>&nbsp;</td><td>Name&nbsp;</td><td>Ann</td></tr>"
+            "<tr><td>&nbsp;</td><td>Age</td><td>30</td></tr></table>")
+    assert render_body(html, True).text == "Name   Ann\nAge    30"

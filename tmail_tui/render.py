@@ -45,11 +45,6 @@ _HIDDEN_STYLE = re.compile(
 _FONT_SIZE = re.compile(r"(?<![-\w])font-size\s*:\s*([^;]*)")
 _ZERO_SIZE = re.compile(r"\s*[-+]?(?:0+\.?0*|\.0+)(?:[a-z]{1,4}|%)?\s*(?:!\s*important)?\s*")
 
-
-def _may_hide(style: str) -> bool:
-    """A quick look before the regex: most styles name none of the hiding properties."""
-    return "none" in style or "hidden" in style or "max-height" in style or "opacity" in style
-
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                    "wbr"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -157,8 +152,8 @@ class _MailToText(html2text.HTML2Text):
     def handle_tag(self, tag: str, attrs: dict[str, str | None], start: bool) -> None:
         if self._table is not None:
             self._table.append((tag, attrs, start))
-            if tag == "table":  # a table inside: layout. Its end: the whole table is known.
-                self._render_table(data=not start and _is_data_table(self._table))
+            if tag == "table":  # a table inside: layout. Its end: the whole table is known (quoted: keep "> ").
+                self._render_table(data=not start and not self.blockquote and _is_data_table(self._table))
             elif start and tag in _CELLS:
                 self._cell_lines = 0
             elif start and tag in _CELL_LINES:
@@ -176,7 +171,7 @@ class _MailToText(html2text.HTML2Text):
         if self._table is not None:
             self._table.append((data, entity_char))
             return
-        if entity_char and data in _MARK_CHARS:
+        if not data or entity_char and data in _MARK_CHARS:
             return
         padding = entity_char and data == _NBSP  # kept (a spacer row reads as a blank line) but not words
         blank = padding or data.isspace()
@@ -360,6 +355,11 @@ class _MailToText(html2text.HTML2Text):
             self._anchors[-1][1].append(text)
 
 
+def _may_hide(style: str) -> bool:
+    """A quick look before the regex: most styles name none of the hiding properties."""
+    return "none" in style or "hidden" in style or "max-height" in style or "opacity" in style
+
+
 def _web_form(url: str) -> str:
     """A web address with no path gets the path `/`, as browsers (and w3m and lynx) write it: `https://a.example`
     and `https://a.example/` are one link."""
@@ -407,7 +407,7 @@ def _is_data_table(events: list) -> bool:
                 rows[-1].append(cell)
             elif cell is not None and tag in _CELL_LINES:
                 cell[2] += 1
-        elif cell is not None:
+        elif cell is not None and event[0] != _NBSP:
             cell[1].append(event[0])
     shaped: list[list[str]] = []  # the rows with two or more cells that hold words
     header = False
