@@ -7,19 +7,23 @@ Tuning (judged on real newsletters, receipts and template collections):
   `font-size:0` is a size, not a switch: it is inherited and an inner element may set a size again (mjml and
   "hybrid" layouts put it on every column wrapper), so it hides only text that no inner element resizes; images
   and the links around them stay. `mso-hide:all` hides nothing: it is Outlook's switch, put on the button every
-  other client shows; the Outlook twin sits in an `<!--[if mso]>` comment, and comments are dropped.
+  other client shows; the Outlook twin sits in an `<!--[if mso]>` comment, and comments are dropped. Elements nest
+  as a browser nests them (a new cell, row, item or paragraph closes the open one), so a hidden cell left open
+  hides nothing after it.
 - Safety net: when the hiding rules removed nearly all of a mail's words, it is converted again without them. Text
   that a sender hid by mistake is worth more than an empty reader.
-- Tables: a layout table (most of mail) is flattened to text, cells of a row kept apart on one line. A data table
-  (a receipt's items, an invoice, a schedule) reads as aligned columns. Which is which is decided from the table
-  itself: a data table has no table inside it, short one-line cells, and header cells, a column of numbers or
-  repeated rows of the same shape.
+- Tables: a layout table (most of mail) is flattened to text, the cells of a row that hold words kept apart on one
+  line; `&nbsp;` padding is not words, and a spacer row of it reads as a blank line. A data table (a receipt's
+  items, an invoice, a schedule) reads as aligned columns, numbers to the right. Which is which is decided from the
+  table itself: a data table has no table inside it, short one-line cells, and header cells, a column of numbers or
+  repeated rows of the same shape. A table is held back until that is known, then rendered.
 - Headings read as their text on a line of their own between blank lines, never as Markdown `#`; their line numbers
   are kept (`RenderedBody.headings`) so the reader can emphasise them.
 - Images as `[image: alt]` (tracking pixels with no alt vanish); `<script>`, `<style>` and comments dropped; no
   Markdown escapes or emphasis marks.
 - Every link becomes `text [n]` and is listed under the body; a link with no words (an image with no alt, an empty
-  anchor) still shows, as `[image] [n]` or `[link] [n]`. javascript:, data:, file: and the like are marked unsafe.
+  anchor) still shows, as `[image] [n]` or `[link] [n]`. A web address with no path is written with `/`, as
+  browsers write it. javascript:, data:, file: and the like are marked unsafe.
 The result is sanitised: no control character survives, whether it came raw or as an entity.
 
 Tables and headings travel through html2text as private-use marks and are laid out afterwards; marks that come in
@@ -59,13 +63,14 @@ _CLOSES_P = frozenset({"p", "div", "table", "ul", "ol", "dl", "pre", "blockquote
                        *_HEADINGS})
 _IMPLIED_END = {"li": ({"li"}, {"ul", "ol"}), "td": ({"td", "th"}, {"tr", "table"}),
                 "th": ({"td", "th"}, {"tr", "table"}), "tr": ({"tr"}, {"table"})}
+_CLOSES_SOMETHING = _CLOSES_P | _IMPLIED_END.keys()
 _DEEPEST_MATCH = 200  # open elements searched for an end tag's match; sloppy HTML must not cost quadratic time
 _URL_IN_TEXT = re.compile(r"\b(?:https?://|mailto:)[^\s<>\"'`\[\]]+", re.IGNORECASE)
 _NO_PATH = re.compile(r"https?://[^/?#]*(?=[?#]|$)", re.IGNORECASE)
 _SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _WORD = re.compile(r"\w+")
 _NBSP = "&nbsp_place_holder;"  # html2text's stand-in for &nbsp; until its output is joined
-# What clean_text turns into a line break or drops (so a line may become blank).
+# What clean_text turns into a line break or drops (so a line may become blank): its own table of dropped characters.
 _CHANGES_LINES = re.compile("[\r\u2028\u2029" + "".join(map(chr, _DROPPED)) + "]")
 
 # Marks carried through html2text: a data table, its rows and cells (one _SPAN per extra column a cell spans),
@@ -266,7 +271,7 @@ class _MailToText(html2text.HTML2Text):
     def _enter(self, tag: str, attrs: dict[str, str | None]) -> bool:
         """Track the element that starts; True when it is shown."""
         stack = self._open
-        if stack and (tag in _CLOSES_P or tag in _IMPLIED_END):
+        if stack and tag in _CLOSES_SOMETHING:
             self._close_implied(tag)
         zero, hidden = stack[-1][1:] if stack else (False, False)
         if not hidden and self._hide and attrs:
@@ -357,7 +362,8 @@ class _MailToText(html2text.HTML2Text):
 
 def _may_hide(style: str) -> bool:
     """A quick look before the regex: most styles name none of the hiding properties."""
-    return "none" in style or "hidden" in style or "max-height" in style or "opacity" in style
+    return "none" in style and "display" in style or "visibility" in style or "max-height" in style or \
+        "opacity" in style
 
 
 def _web_form(url: str) -> str:
@@ -409,6 +415,8 @@ def _is_data_table(events: list) -> bool:
                 cell[2] += 1
         elif cell is not None and event[0] != _NBSP:
             cell[1].append(event[0])
+    if sum(len(row) > 1 for row in rows) < 2:  # most tables of a layout: known without reading the cells
+        return False
     shaped: list[list[str]] = []  # the rows with two or more cells that hold words
     header = False
     for row in rows:
