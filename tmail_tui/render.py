@@ -384,14 +384,15 @@ def _span(attrs: dict[str, str | None]) -> int:
 
 _CELL_LINES = frozenset({"p", "div", "br", "li", *_HEADINGS})  # more than one in a cell: not one line of data
 _LONG_CELL = 150  # characters: a paragraph, so a layout cell
+_SAMPLE_ROWS = 100  # rows that tell what a table is and which of its columns hold numbers
 
 
 def _numeric(text: str) -> bool:
     """A price, quantity, date or time: short, and at least half of its letters and digits are digits."""
     if not text or len(text) > 30:
         return False
-    digits = sum(ch.isdigit() for ch in text)
-    return digits > 0 and 2 * digits >= sum(ch.isalnum() for ch in text)
+    digits = sum(map(str.isdigit, text))
+    return digits > 0 and 2 * digits >= sum(map(str.isalnum, text))
 
 
 def _is_data_table(events: list) -> bool:
@@ -419,7 +420,7 @@ def _is_data_table(events: list) -> bool:
         return False
     shaped: list[list[str]] = []  # the rows with two or more cells that hold words
     header = False
-    for row in rows:
+    for row in rows[:_SAMPLE_ROWS]:
         texts = [" ".join("".join(pieces).split()) for _, pieces, _ in row]
         if any(len(text) > _LONG_CELL for text in texts) or any(lines > 1 for _, _, lines in row):
             return False
@@ -463,15 +464,16 @@ def _layout_table(region: str) -> str:
     rows = [item for item in items if isinstance(item, list)]
     ncols = max((sum(span for span, _ in row) for row in rows), default=0)
     widths, used, numbers, texts = [0] * ncols, [False] * ncols, [0] * ncols, [0] * ncols
-    for row in rows:
+    for n, row in enumerate(rows):
         column = 0
         for span, text in row:
             if text:
                 used[column] = True
                 if span == 1:
                     widths[column] = max(widths[column], min(_width(text), _TABLE_CELL_MAX))
-                    texts[column] += 1
-                    numbers[column] += _numeric(text)
+                    if n < _SAMPLE_ROWS:
+                        texts[column] += 1
+                        numbers[column] += _numeric(text)
             column += span
     starts, x = [], 0
     for column in range(ncols):
