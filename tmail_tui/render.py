@@ -22,8 +22,8 @@ Tuning (judged on real newsletters, receipts and template collections):
 - Images as `[image: alt]` (tracking pixels with no alt vanish); `<script>`, `<style>` and comments dropped; no
   Markdown escapes or emphasis marks.
 - Every link becomes `text [n]` and is listed under the body; a link with no words (an image with no alt, an empty
-  anchor) still shows, as `[image] [n]` or `[link] [n]`. A web address with no path is written with `/`, as
-  browsers write it. javascript:, data:, file: and the like are marked unsafe.
+  anchor) still shows, as `[image] [n]` or `[link] [n]`. The list writes a web address with no path with `/`,
+  as browsers do. javascript:, data:, file: and the like are marked unsafe.
 The result is sanitised: no control character survives, whether it came raw or as an entity.
 
 Tables and headings travel through html2text as private-use marks and are laid out afterwards; marks that come in
@@ -339,7 +339,7 @@ class _MailToText(html2text.HTML2Text):
 
     def _anchor(self, attrs: dict[str, str | None], start: bool) -> None:
         if start:
-            href = _web_form(one_line(attrs.get("href") or "", 2000))
+            href = one_line(attrs.get("href") or "", 2000)
             self._anchors.append((href if href and not href.startswith("#") else None, [], [False, False]))
             return
         href, words, (shown, image) = self._anchors.pop() if self._anchors else (None, [], (False, False))
@@ -367,8 +367,8 @@ def _may_hide(style: str) -> bool:
 
 
 def _web_form(url: str) -> str:
-    """A web address with no path gets the path `/`, as browsers (and w3m and lynx) write it: `https://a.example`
-    and `https://a.example/` are one link."""
+    """A web address as a browser (and w3m and lynx) writes it: an empty path is `/`. The list shows this form;
+    Link.url stays as the mail wrote it."""
     match = _NO_PATH.match(url)
     return f"{url[:match.end()]}/{url[match.end():]}" if match else url
 
@@ -570,7 +570,7 @@ def links_block(body: RenderedBody) -> str:
     """The numbered links, to stand under the body text (empty when there are none)."""
     if not body.links:
         return ""
-    lines = [f"  [{link.number}] {link.url}" + ("" if link.safe else "   (not a web link: never opened)")
+    lines = [f"  [{link.number}] {_web_form(link.url)}" + ("" if link.safe else "   (not a web link: never opened)")
              for link in body.links]
     return "\n\nLinks:\n" + "\n".join(lines)
 
