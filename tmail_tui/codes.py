@@ -39,6 +39,8 @@ Only the first SCAN characters of the body are read: a code stands near the top,
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import islice
 from dataclasses import dataclass
 
 from .code_words import (ANYWHERE, COMPOUNDABLE, LETTERS, LINE_NOT_A_CODE, NOT_A_CODE, NUMBER_LABELS,
@@ -47,6 +49,8 @@ from .sanitize import one_line
 
 SCAN = 20_000  # characters of the body read: a code stands near the top
 EVIDENCE = 160  # characters of a line kept as evidence
+ROWS_WITH_TOKENS = 150  # lines with a code-shaped token judged, at most
+NAMES_PER_LINE = 20  # a line naming a code more often (or with twice as many tokens) is no verification mail
 MAX_CODES = 10  # candidates returned: enough to cycle through, never a page of numbers
 NEAR = 3  # a code alone on its line counts within this many lines with text after (or before) the naming line
 FAR = 6  # ... and, less surely, this many after (a title naming the code, a greeting, then the code)
@@ -138,7 +142,7 @@ def _names(line: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     if _OTHER_KIND_LINE.search(line):
         return spans
-    for match in _NAMES.finditer(line):
+    for match in islice(_NAMES.finditer(line), NAMES_PER_LINE):
         start, end = match.span()
         pre = match.group("pre")
         if pre and _NEG_IN_COMPOUND.search(pre):
@@ -216,24 +220,25 @@ class _Finder:
         if not row.tokens or not row.names:
             return
         line = row.line
+        ends = [name_end for _, name_end in row.names]
         for start, end, code in row.tokens:
+            # Only the nearest name on each side matters (a line can hold thousands of both).
+            at = bisect_right(ends, start)
+            before = row.names[at - 1] if at else None
+            after = row.names[at] if at < len(row.names) and row.names[at][0] >= end else None
             score = 0.0
-            since = 0
-            for name_start, name_end in row.names:
-                if name_end <= start:
-                    since = max(since, name_end)
-                    gap = line[name_end:start]
-                    if len(gap) <= 24 and not _SENTENCE_END.search(gap):
-                        score = max(score, 80 - len(gap) / 4)
-                elif end <= name_start:
-                    gap = line[end:name_start]
-                    if len(gap) <= 40 and not _SENTENCE_END.search(gap):
-                        score = max(score, 75 - len(gap) / 4)
-                distance = min(abs(start - name_end), abs(name_start - end))
-                score = max(score, 55 - min(distance / 20, 15))
-            if _trap(line, start, end, since):
+            since = before[1] if before else 0
+            if before:
+                gap = line[before[1]:start]
+                attached = len(gap) <= 24 and not _SENTENCE_END.search(gap)
+                score = max(score, 80 - len(gap) / 4 if attached else 55 - min(len(gap) / 20, 15))
+            if after:
+                gap = line[end:after[0]]
+                attached = len(gap) <= 40 and not _SENTENCE_END.search(gap)
+                score = max(score, 75 - len(gap) / 4 if attached else 55 - min(len(gap) / 20, 15))
+            if not score or _trap(line, start, end, since):
                 continue
-            if _YEAR.fullmatch(code) and not any(0 <= start - e <= 3 for _, e in row.names):
+            if _YEAR.fullmatch(code) and not (before and start - before[1] <= 3):
                 continue  # "in 2026", "© 2026": a year, unless the name introduces it ("Code: 2031")
             self.add(code, row.raw[start:end], row.raw, row.number, start, score)
 
@@ -252,7 +257,8 @@ class _Row:
         if "@" in folded or "//" in folded or "www." in folded.lower():
             folded = _URL.sub(lambda m: " " * len(m.group()), folded)
         self.line = folded
-        self.tokens = [(m.start(), m.end(), code) for m in _TOKEN.finditer(folded) if (code := _typed(m.group()))]
+        self.tokens = [(m.start(), m.end(), code) for m in islice(_TOKEN.finditer(folded), NAMES_PER_LINE * 2)
+                       if (code := _typed(m.group()))]
         self._names: list[tuple[int, int]] | None = None
 
     @property
@@ -277,7 +283,14 @@ def find_codes(subject: str, text: str) -> list[Code]:
     finder = _Finder()
     head = _Row(subject or "", None)
     finder.scan_line(head)
-    rows = [_Row(raw, number) for number, raw in enumerate(text[:SCAN].splitlines()) if raw.strip()]
+    rows: list[_Row] = []
+    with_tokens = 0
+    for number, raw in enumerate(text[:SCAN].splitlines()):
+        if raw.strip():
+            rows.append(_Row(raw, number))
+            with_tokens += bool(rows[-1].tokens)
+            if with_tokens >= ROWS_WITH_TOKENS:
+                break  # a code stands near the top; a body of numbers is not read to its end
     for row in rows:
         if row.sms:
             code = _typed(row.sms.group(1))
