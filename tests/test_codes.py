@@ -6,6 +6,7 @@ real sender.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -188,6 +189,13 @@ def test_a_code_carries_its_evidence():
     assert text.splitlines()[code.line_number][code.column:].startswith(code.shown)
     assert code.named_by == "Enter the code below to sign in."
     assert code.evidence == "Enter the code below to sign in. … 482 913"
+
+
+def test_a_code_as_json_for_the_cli():
+    [code] = find_codes("Sign in", "Your code:\n\nG-482913")
+    assert json.loads(json.dumps(code.to_json())) == {
+        "code": "482913", "shown": "G-482913", "line": "G-482913", "line_number": 2, "in_subject": False,
+        "named_by": "Your code:"}
 
 
 def test_a_code_on_its_naming_line_has_that_line_as_evidence():

@@ -95,5 +95,11 @@ def test_only_the_best_link_is_marked():
     assert [r.is_verification for r in ranked] == [True, False] and ranked[0].link.number == 2
 
 
+def test_a_ranked_link_as_json_for_the_cli():
+    [ranked] = rank_links(links(("https://app.example/verify?t=1", "Verify")))
+    assert ranked.to_json() == {"number": 1, "url": "https://app.example/verify?t=1", "label": "Verify", "safe": True,
+                                "verification": True, "why": "words: Verify"}
+
+
 def test_no_links():
     assert rank_links([]) == [] and verification_link([], "text") is None

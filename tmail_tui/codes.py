@@ -10,7 +10,8 @@ confidence. An empty list means "no code": a wrong code copied silently is worse
 type (`code`: separators dropped, any digits as ASCII), the form the mail shows (`shown`), and the evidence: the line
 it came from (`line`, one line, bounded), where that line is (`line_number` in `text.splitlines()`, None for the
 subject; `column`, the offset of `shown` in that line, for highlighting) and, when the code stands alone on its line,
-the line before or after that names it (`named_by`). `str(code)` is `code.code`.
+the line before or after that names it (`named_by`). `str(code)` is `code.code`; `code.evidence` is one line for a
+notice ("named_by … line"); `code.to_json()` is a dict for `tmail code --json`.
 
 How a code is recognised (the vocabulary is in code_words.py):
 - Only where the mail names one. A token counts on a line that names a code (code, kodu, código, код, コード,
@@ -33,15 +34,17 @@ How a code is recognised (the vocabulary is in code_words.py):
 - Confidence: a code alone on its line after the naming line, a site-bound SMS line, and a code right after its name
   ("code: X", "验证码是X") rank above a code elsewhere on the naming line; a code seen twice (subject and body) gains.
 
-Only the first SCAN characters of the body are read: a code stands near the top, and `y` must stay instant.
+Only the top of the body is read (SCAN characters, ROWS_WITH_TOKENS lines holding a code-shaped token) and a line
+is judged on its first NAMES_PER_LINE names: a code stands near the top, `y` must stay instant, and a hostile body
+must not make it slow (a few ms for 50 KB of mail; tens of ms for a line of thousands of names and numbers).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 
 from .code_words import (ANYWHERE, COMPOUNDABLE, LETTERS, LINE_NOT_A_CODE, NOT_A_CODE, NUMBER_LABELS,
                          RTL_WORDS, WORDS)
@@ -73,6 +76,11 @@ class Code:
     def evidence(self) -> str:
         """One line saying where the code came from, for a notice or `--json`."""
         return f"{self.named_by} … {self.line}" if self.named_by else self.line
+
+    def to_json(self) -> dict[str, object]:
+        """The code for `tmail code --json`: what to type, as shown, and where it came from."""
+        return {"code": self.code, "shown": self.shown, "line": self.line, "line_number": self.line_number,
+                "in_subject": self.in_subject, "named_by": self.named_by}
 
 
 # --- folding: one character for one, so offsets in the folded line are offsets in the mail's line -----------------
@@ -187,7 +195,7 @@ class _Found:
     seen: int = 1
 
 
-def _excerpt(line: str, start: int, end: int) -> str:
+def _excerpt(line: str, start: int) -> str:
     """The line as evidence: one line, cut around the code when it is long."""
     if len(line) <= EVIDENCE:
         return one_line(line, EVIDENCE)
@@ -204,7 +212,7 @@ class _Finder:
     def add(self, code: str, shown: str, raw: str, number: int | None, start: int, score: float,
             named_by: str = "") -> None:
         self.order += 1
-        item = Code(code, shown, _excerpt(raw, start, start + len(shown)), number, number is None,
+        item = Code(code, shown, _excerpt(raw, start), number, number is None,
                     None if number is None else start, named_by)
         old = self.found.get(code)
         if old is None:

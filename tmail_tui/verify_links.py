@@ -8,7 +8,8 @@ API (for the reader's `o` list and `tmail link`):
 `links` are the message's `render.Link`s (number, url, label), `text` the converted body (render.for_reader or
 render_body text: it is read for the words around a link that has no label, as in plain-text mail). In the ranked
 list the verification link (at most one, `is_verification=True`, `why` says what decided it) comes first; the
-others keep the mail's order, so their numbers still read [1], [2]... in sequence.
+others keep the mail's order, so their numbers still read [1], [2]... in sequence. `RankedLink.to_json()` is a dict
+for `--json`.
 
 How a link is judged, by evidence of decreasing weight:
 - its words (the label, or for a link without one the words on its line and the line before): "Verify", "Confirm
@@ -120,6 +121,12 @@ class RankedLink:
     link: Link
     is_verification: bool = False
     why: str = ""  # what made it the verification link: "words: Confirm your address", "address: /verify"
+
+    def to_json(self) -> dict[str, object]:
+        """The link for `tmail link --json` and `tmail read --json`."""
+        link = self.link
+        return {"number": link.number, "url": link.url, "label": link.label, "safe": link.safe,
+                "verification": self.is_verification, "why": self.why}
 
 
 def _context(link: Link, text: str) -> str:
