@@ -43,6 +43,7 @@ FOUND = {
     "code just before the naming line": ("Hi", "Welcome!\n\n842097\n\nThat is your confirmation code.", "842097"),
     "site-bound SMS line": ("", "Welcome to Acme.\n\n@acme.example #602615", "602615"),
     "a year-shaped code right after its name": ("Hi", "Code: 2031", "2031"),
+    "verification token": ("Account", "Your verification token: 730412", "730412"),
     "temporary password": ("Account", "Your temporary password is Lm4rT8qz", "Lm4rT8qz"),
     # --- Latin-script languages ---
     "de compound": ("Konto", "Ihr Bestätigungscode lautet: 846203", "846203"),
@@ -171,6 +172,10 @@ NOT_FOUND = {
     "order and postal code, fa": ("سفارش", "شماره سفارش: ۴۸۲۹۱۳\nکد پستی: ۱۵۹۱۶۳۴۳۱۱"),
     "discount code, tr": ("Kampanya", "İndirim kodu: YAZ2026 ile %20 indirim!"),
     "promo code, ru": ("Промо", "Ваш промокод: WINTER25"),
+    "parcel locker pickup code, pl": ("Paczka", "Twój kod odbioru: 482913"),
+    "delivery code, fr": ("Livraison", "Code de livraison : 4821"),
+    "delivery code, tr": ("Teslimat", "Teslimat kodunuz: 4821"),
+    "a coupon for the next purchase, es": ("Gracias", "Usa el código GRACIAS10 en tu próxima compra."),
     "an expired-code notice": ("Your verification code has expired", "Please request a new one within 10 minutes."),
 }
 

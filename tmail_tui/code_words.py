@@ -30,6 +30,7 @@ WORDS = [
     # en
     r"codes?", r"pass ?codes?", r"one[- ]time (?:pass(?:word|code)|pin|code)s?", r"temporary (?:password|code)",
     r"security code", r"otps?", r"pins?", r"2fa code", r"(?-i:TAN|mTAN)",
+    r"(?:verification|security|access|login|sign-in|one-time) tokens?",
     # de, nl, sv (the compounds are in COMPOUNDABLE)
     r"einmal-?(?:passwort|kennwort|code)", r"einmaliges (?:passwort|kennwort)", r"eenmalige? (?:wachtwoord|code)",
     r"tijdelijke? wachtwoord", r"engångslösenord", r"koden", r"koder(?:na)?",
@@ -89,16 +90,19 @@ NOT_A_CODE = [
     r"customer", r"country", r"area", r"dialing", r"bar", r"qr", r"source", r"error", r"status", r"response",
     r"http", r"swift", r"bic", r"sort", r"bank", r"tax", r"vat", r"shipment", r"shipping", r"delivery", r"parcel",
     r"package", r"dress", r"colou?r", r"booking", r"reservation", r"licen[cs]e", r"redeem", r"redemption",
-    r"conduct", r"ethics", r"practice", r"pin", r"reference", r"referenz", r"référence",
+    r"conduct", r"ethics", r"practice", r"pin", r"pick-?up", r"collection", r"locker",
+    r"reference", r"referenz", r"référence",
     r"referencia", r"referência", r"riferimento", r"referin[țţ][ăa]",
     # de, nl, sv (also as the first part of a compound)
     r"sendungs?", r"verfolgungs?", r"gutschein", r"rabatt", r"aktions", r"produkt", r"artikel", r"bestell",
-    r"kunden", r"postleit", r"länder", r"landes", r"fehler", r"strich", r"geschenk", r"paket", r"versand",
+    r"kunden", r"postleit", r"länder", r"landes", r"fehler", r"strich", r"geschenk", r"paket", r"versand", r"abhol",
+    r"zustell", r"bezorg", r"afhaal", r"uthämtnings", r"leverans",
     r"kortings?", r"actie", r"cadeau", r"bestel", r"klant", r"fout", r"streep", r"verzend", r"zending", r"pakket",
     r"spårnings?", r"kampanj", r"kund", r"streck", r"land", r"fel",
     # fr, es, pt, it, ro
     r"suivi", r"réduction", r"produit", r"commande", r"client", r"pays", r"erreur", r"barres", r"parrainage",
-    r"remise", r"avantage", r"colis", r"expédition", r"seguimiento", r"rastreo", r"envío", r"descuento",
+    r"remise", r"avantage", r"colis", r"expédition", r"retrait", r"livraison", r"entrega", r"recogida",
+    r"retirada", r"ritiro", r"consegna", r"ridicare", r"livrare", r"seguimiento", r"rastreo", r"envío", r"descuento",
     r"promoci[óo]n(?:al)?", r"cup[óo]n", r"regalo", r"producto", r"art[íi]culo", r"pedido", r"cliente", r"pa[íi]s",
     r"área", r"barras", r"rastreamento", r"rastreio", r"envio", r"desconto", r"promoção", r"promocional", r"cupom",
     r"cupão", r"presente", r"produto", r"artigo", r"encomenda", r"erro", r"acompanhamento", r"tracciamento",
@@ -109,14 +113,15 @@ NOT_A_CODE = [
     r"śledzenia", r"przesyłki", r"rabatowy", r"promocyjny", r"zniżkowy", r"kuponu", r"produktu", r"towaru",
     r"zamówienia", r"klienta", r"pocztowy", r"pocztowego", r"kraju", r"błędu", r"kreskowy", r"podarunkowy",
     r"sledování", r"zásilky", r"slevový", r"kupónu", r"zboží", r"objednávky", r"zákazníka", r"poštovní", r"země",
-    r"chyby", r"čárový",
+    r"chyby", r"čárový", r"odbioru", r"dostawy", r"odběru", r"doručení",
     # tr
     r"takip", r"kargo", r"gönderi", r"indirim", r"kupon", r"promosyon", r"hediye", r"ürün", r"sipariş", r"müşteri",
-    r"posta", r"ülke", r"alan", r"hata", r"durum", r"vergi", r"kampanya", r"referans",
+    r"posta", r"ülke", r"alan", r"hata", r"durum", r"vergi", r"kampanya", r"referans", r"teslim(?:at)?",
     # id, vi
     r"pos", r"pelacakan", r"lacak", r"resi", r"pengiriman", r"diskon", r"hadiah", r"produk", r"barang", r"pesanan",
     r"pelanggan", r"negara", r"kesalahan", r"batang", r"bưu (?:chính|điện)", r"vận đơn", r"theo dõi", r"giảm giá",
     r"khuyến (?:mãi|mại)", r"quà tặng", r"sản phẩm", r"hàng", r"đơn hàng", r"đơn", r"khách hàng", r"quốc gia",
+    r"giao hàng", r"nhận hàng", r"pengambilan",
     r"vùng", r"lỗi", r"vạch", r"số thuế", r"thuế", r"tham chiếu", r"giao dịch", r"hóa", r"bảo mật thẻ",
     # el
     r"παρακολούθησης", r"αποστολής", r"έκπτωσης", r"εκπτωτικός", r"κουπονιού", r"προσφοράς", r"προϊόντος",
@@ -125,7 +130,7 @@ NOT_A_CODE = [
     r"отслеживани[яе]", r"відстеження", r"трек", r"посылки", r"отправления", r"відправлення", r"скидки", r"знижки",
     r"купона", r"промо", r"товара", r"товару", r"продукта", r"продукту", r"заказа", r"замовлення", r"клиента",
     r"клієнта", r"страны", r"країни", r"региона", r"регіону", r"ошибки", r"помилки", r"подарочн\w*", r"почтов\w*",
-    r"поштов\w*", r"штрих", r"артикула",
+    r"поштов\w*", r"штрих", r"артикула", r"получения", r"отримання", r"доставки", r"доставлення",
     # ar, fa, he (with their article or prefix)
     r"(?:ال)?(?:تتبع|شحنة|شحن|خصم|ترويج|ترويجي|قسيمة|كوبون|هدية|منتج|منتجات|طلب|عميل|بريد|بريدي|دولة|بلد|منطقة|"
     r"خطأ|استجابة|شريطي|سلعة)",
@@ -133,12 +138,13 @@ NOT_A_CODE = [
     r"کشور", r"منطقه", r"خطا", r"ملی", r"اقتصادی", r"مرسوله",
     r"ה?(?:מעקב|משלוח|הנחה|קופון|קידום|מתנה|מוצר|פריט|הזמנה|לקוח|דואר|מיקוד|מדינה|אזור|שגיאה|ברקוד|קופה)",
     # zh, ja, ko
-    r"追踪", r"追蹤", r"跟踪", r"跟蹤", r"物流", r"快递", r"快遞", r"运单", r"運單", r"邮政", r"郵政", r"优惠", r"優惠",
+    r"发票", r"發票", r"取件", r"取貨", r"提货", r"追踪", r"追蹤", r"跟踪", r"跟蹤", r"物流", r"快递", r"快遞", r"运单", r"運單", r"邮政", r"郵政",
+    r"优惠", r"優惠",
     r"折扣", r"兑换", r"兌換", r"礼品", r"禮品", r"商品", r"产品", r"產品", r"订单", r"訂單", r"客户", r"客戶",
     r"国家", r"國家", r"错误", r"錯誤", r"状态", r"狀態", r"二维", r"二維", r"邀请", r"邀請", r"推荐", r"推薦",
-    r"追跡", r"問い合わせ", r"郵便", r"クーポン", r"割引", r"プロモーション", r"プロモ", r"注文", r"顧客", r"国",
+    r"請求", r"受取", r"受け取り", r"追跡", r"問い合わせ", r"郵便", r"クーポン", r"割引", r"プロモーション", r"プロモ", r"注文", r"顧客", r"国",
     r"エラー", r"ステータス", r"バー", r"配送", r"伝票", r"招待", r"紹介",
-    r"추적", r"운송장", r"배송", r"우편", r"쿠폰", r"할인", r"프로모션", r"상품", r"제품", r"주문", r"고객", r"국가",
+    r"송장", r"수령", r"픽업", r"추적", r"운송장", r"배송", r"우편", r"쿠폰", r"할인", r"프로모션", r"상품", r"제품", r"주문", r"고객", r"국가",
     r"오류", r"에러", r"상태", r"초대", r"추천", r"바",
     # th, hi, bn
     r"ไปรษณีย์", r"สินค้า", r"ติดตาม", r"พัสดุ", r"คำสั่งซื้อ", r"ส่วนลด", r"โปรโมชั่น", r"คูปอง", r"ลูกค้า", r"ประเทศ",
@@ -162,6 +168,17 @@ LINE_NOT_A_CODE = [
     r"कूपन", r"डिस्काउंट", r"ट्रैकिंग", r"ছাড়", r"কুপন", r"ডিসকাউন্ট", r"ট্র্যাকিং",
     r"ส่วนลด", r"คูปอง", r"ติดตามพัสดุ",
     r"优惠", r"優惠", r"折扣", r"追踪", r"追蹤", r"割引", r"クーポン", r"追跡", r"할인", r"쿠폰", r"추적", r"배송 ?조회",
+    # a coupon for the next purchase, free shipping
+    r"next (?:order|purchase)", r"free shipping", r"nächsten? (?:bestellung|einkauf)", r"versandkostenfrei",
+    r"prochaine? (?:commande|achat)", r"livraison gratuite", r"próxim[ao] (?:compra|pedido)", r"env[íi]o gratis",
+    r"frete grátis", r"prossimo (?:ordine|acquisto)", r"spedizione gratuita", r"volgende bestelling",
+    r"gratis verzending", r"nästa (?:köp|beställning)", r"następn\w* (?:zakup|zamówieni)\w*", r"příští nákup\w*",
+    r"următoarea comandă", r"sonraki (?:alışveriş|sipariş)\w*", r"ücretsiz kargo", r"следующ\w* (?:заказ|покупк)\w*",
+    r"бесплатн\w* доставк\w*", r"наступн\w* (?:замовлен|покупк)\w*", r"безкоштовн\w* доставк\w*",
+    r"επόμενη αγορά", r"pembelian berikutnya", r"gratis ongkir", r"lần mua (?:hàng )?tiếp theo", r"miễn phí vận chuyển",
+    r"الطلب التالي", r"الشحن المجاني", r"خرید بعدی", r"ارسال رایگان", r"ההזמנה הבאה", r"משלוח חינם", r"अगली खरीद",
+    r"मुफ्त शिपिंग", r"পরবর্তী কেনাকাটা", r"ครั้งถัดไป", r"ส่งฟรี", r"下次", r"免运费", r"免運費", r"次回", r"送料無料",
+    r"다음 (?:주문|구매)", r"무료 ?배송",
 ]
 
 # Right before a number (after ":", "#", "No." and the like), these make it something else than a code.
