@@ -75,6 +75,12 @@ def test_a_plain_text_mail_is_judged_by_the_words_around_its_link():
     assert not ranked[1].is_verification
 
 
+def test_a_plain_text_mail_in_german_with_a_zu_infinitive():
+    body = for_reader("Hallo,\n\nklicken Sie auf den folgenden Link, um sich anzumelden:\n"
+                      "https://app.example/m/9f2c1a\n\nNewsletter abbestellen: https://app.example/u/77", False)
+    assert verification_link(body.links, body.text).url == "https://app.example/m/9f2c1a"
+
+
 def test_an_html_mail_as_the_reader_converts_it():
     html = ("<a href='https://app.example/'><img alt='App' src='https://app.example/logo.png'></a>"
             "<p>Welcome! One step left.</p>"

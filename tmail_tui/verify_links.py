@@ -43,7 +43,8 @@ _ACTION_STEMS = [
     r"set (?:up )?(?:a |your )?password",
     r"magic link", r"recover", r"accept (?:the )?invit", r"(?:finish|complete) (?:the )?(?:setup|initiali[sz]ation)",
     # de, nl, sv
-    r"bestätig", r"verifizier", r"aktivier", r"anmeld", r"melden sie sich", r"einloggen", r"zurücksetzen",
+    r"bestätig", r"verifizier", r"aktivier", r"anmeld", r"anzumeld", r"melden sie sich", r"einzulogg",
+    r"zurückzusetz", r"einloggen", r"zurücksetzen",
     r"authentifizier",
     r"bevestig", r"verifieer", r"activeer", r"inloggen", r"aanmelden", r"herstel", r"authenticeer",
     r"bekräfta", r"verifiera", r"aktivera", r"logga in", r"återställ",
