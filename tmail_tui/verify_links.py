@@ -44,8 +44,7 @@ _ACTION_STEMS = [
     r"magic link", r"recover", r"accept (?:the )?invit", r"(?:finish|complete) (?:the )?(?:setup|initiali[sz]ation)",
     # de, nl, sv
     r"bestätig", r"verifizier", r"aktivier", r"anmeld", r"anzumeld", r"melden sie sich", r"einzulogg",
-    r"zurückzusetz", r"einloggen", r"zurücksetzen",
-    r"authentifizier",
+    r"zurückzusetz", r"einloggen", r"zurücksetzen", r"authentifizier",
     r"bevestig", r"verifieer", r"activeer", r"inloggen", r"aanmelden", r"herstel", r"authenticeer",
     r"bekräfta", r"verifiera", r"aktivera", r"logga in", r"återställ",
     # fr, es, pt, it, ro
