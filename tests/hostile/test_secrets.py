@@ -48,3 +48,21 @@ def test_readable_key_file_is_refused_by_the_cli(tmail, home):
     path.chmod(0o644)
     result = tmail("boxes", key=None)
     assert result.returncode == 1 and "chmod 600" in result.stderr and "file-key-123" not in result.stderr
+
+
+def test_a_key_with_a_non_ascii_character_is_explained_not_a_traceback(tmail, emulator):
+    """A key copied from a page that shortens it for display ends in "…": httpx cannot even encode it."""
+    shortened = KEY[:10] + "\u2026"
+    result = tmail("domains", key=shortened)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "U+2026" in result.stderr and KEY[:10] not in result.stdout + result.stderr
+    assert emulator.requests == []  # refused before anything was sent
+
+
+def test_a_config_others_can_write_is_refused_by_the_cli(tmail, home):
+    """Whoever can write the config chooses where the key from the environment goes."""
+    path = config_module.save({"base_url": "https://attacker.example"})
+    path.chmod(0o666)
+    result = tmail("domains")
+    assert result.returncode == 1 and "chmod 600" in result.stderr and "Traceback" not in result.stderr
+    assert KEY not in result.stdout + result.stderr
