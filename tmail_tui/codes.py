@@ -131,7 +131,7 @@ _SPACED_DIGITS = re.compile(r"\s*(\d(?:[ \u00a0]{1,3}\d){3,7})\s*")  # one digit
 _SMS_ORIGIN = re.compile(r"\s*@[\w.-]+\.[\w-]+\s+#([A-Za-z0-9-]{4,14})\s*")  # WebOTP: "@example.com #482913"
 
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bmailto:\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-_DATE = re.compile(r"\d{4}-\d\d(?:-\d\d)?|\d\d-\d\d-\d{2,4}")
+_DATE = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-[0-3]\d)?")  # 2026-11, 2026-11-25 (dd-mm-yyyy: 3 groups)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _UNIT = re.compile(r"\d+(?:ms|s|secs?|mins?|h|hrs?|d|days?|[kmgt]b|px|pt|st|nd|rd|th|x|k|kg|g|cm|mm|km|ml|am|pm)"
                    r"|\d{1,2}h\d\d|\d+h\d+m|\d+m\d+s", re.IGNORECASE)  # 15min, 24h, 100GB, 14h03, 5m0s
