@@ -45,28 +45,42 @@ def test_domains(tmail):
 
 def test_new_random_and_named_then_boxes(tmail, emulator):
     random_box = created(tmail)
-    assert random_box["email"].endswith("@quickbox.test") and "email_token" not in random_box
+    assert random_box["address"].endswith("@quickbox.test") and "email_token" not in random_box
+    assert set(random_box) == {"address", "domain", "expire_at", "expires_in_seconds", "created_at"}
     named = created(tmail, "--name", "my.box", "--domain", "mailfly.test")
-    assert named["email"] == "my.box@mailfly.test"
-    assert set(emulator.boxes) == {random_box["email"], "my.box@mailfly.test"}
+    assert named["address"] == "my.box@mailfly.test"
+    assert set(emulator.boxes) == {random_box["address"], "my.box@mailfly.test"}
     listing = tmail("boxes")
     assert listing.returncode == 0
-    assert "my.box@mailfly.test" in listing.stdout and random_box["email"] in listing.stdout
+    assert "my.box@mailfly.test" in listing.stdout and random_box["address"] in listing.stdout
     assert "9m" in listing.stdout  # time left
     human = tmail("new")
     assert human.stdout.startswith("Created ") and "expires in" in human.stdout
 
 
-def test_new_with_a_taken_name_keeps_the_random_box_and_fails(tmail, emulator):
+def test_new_with_a_taken_name_leaves_no_stray_box(tmail, emulator):
     created(tmail, "--name", "taken")
     result = tmail("new", "--name", "taken")
     assert result.returncode == 1
-    assert "could not change it" in result.stderr and "already taken" in result.stderr
-    assert len(json.loads(tmail("boxes", "--json").stdout)) == 2
+    assert "already taken" in result.stderr and "deleted again" in result.stderr
+    assert [b["address"] for b in json.loads(tmail("boxes", "--json").stdout)] == ["taken@quickbox.test"]
+    assert set(emulator.boxes) == {"taken@quickbox.test"}
+    kept = tmail("new", "--name", "taken", "--keep")
+    assert kept.returncode == 1 and "is kept" in kept.stderr
+    assert len(emulator.boxes) == 2 and len(json.loads(tmail("boxes", "--json").stdout)) == 2
+
+
+def test_new_checks_the_name_and_domain_before_making_anything(tmail, emulator):
+    bad_name = tmail("new", "--name", "no spaces please")
+    assert bad_name.returncode == 2 and "cannot be a mailbox name" in bad_name.stderr
+    bad_domain = tmail("new", "--name", "fine", "--domain", "nowhere.example")
+    assert bad_domain.returncode == 2 and "not one of your domains" in bad_domain.stderr
+    assert "quickbox.test" in bad_domain.stderr
+    assert emulator.boxes == {} and json.loads(tmail("boxes", "--json").stdout) == []
 
 
 def test_inbox_read_save_delete_message(tmail, emulator, home):
-    address = created(tmail)["email"]
+    address = created(tmail)["address"]
     evil = "Win [$100] \x1b]0;pwned\x07 [b]x[/b]"
     msg_id = emulator.deliver(address, FeedMessage(
         evil, "Bank \x1b[2J", "phish@evil.example", "<p>Click <a href='https://evil.example'>here</a></p>", True,
@@ -83,7 +97,7 @@ def test_inbox_read_save_delete_message(tmail, emulator, home):
     assert "Click here [1]" in read.stdout and "[1] https://evil.example" in read.stdout
     assert "bashrc  (8 B)" in read.stdout
     as_json = json.loads(tmail("read", msg_id, "--json").stdout)
-    assert as_json["subject"] == evil and as_json["text"] == "Click here [1]" and as_json["is_seen"] is True
+    assert as_json["subject"] == evil and as_json["text"] == "Click here [1]" and as_json["seen"] is True
     assert as_json["links"] == [{"number": 1, "url": "https://evil.example", "label": "here", "safe": True}]
 
     saved = tmail("save", msg_id, "--dir", str(home / "dl"))
@@ -103,14 +117,14 @@ def test_inbox_read_save_delete_message(tmail, emulator, home):
 
 
 def test_rename_and_delete_box(tmail, emulator):
-    address = created(tmail)["email"]
+    address = created(tmail)["address"]
     emulator.deliver(address, FeedMessage("kept", "A", "a@x.example", "hi"))
     tmail("inbox", address)
     renamed = tmail("rename", address, "renamed", "--domain", "mailfly.test")
     assert renamed.returncode == 0 and "is now renamed@mailfly.test" in renamed.stdout
     offline = tmail("inbox", "renamed@mailfly.test", "--offline")
     assert "kept" in offline.stdout
-    assert tmail("rename", "renamed@mailfly.test", "Bad Name").returncode == 1
+    assert tmail("rename", "renamed@mailfly.test", "Bad Name").returncode == 2
     deleted = tmail("delete", "renamed@mailfly.test")
     assert deleted.returncode == 0 and "renamed@mailfly.test" not in emulator.boxes
     assert "renamed@mailfly.test" not in tmail("boxes").stdout
@@ -128,7 +142,7 @@ def test_add_a_box_made_elsewhere(tmail, emulator):
 
 
 def test_expired_box_keeps_its_mail_offline(tmail, emulator):
-    address = created(tmail)["email"]
+    address = created(tmail)["address"]
     emulator.deliver(address, FeedMessage("remember me", "A", "a@x.example", "hi"))
     tmail("inbox", address)
     emulator.advance(700)
@@ -155,7 +169,7 @@ def test_errors_are_clear_with_exit_status(tmail, emulator):
 
 
 def test_key_never_appears_in_output_or_process_arguments(tmail, emulator):
-    address = created(tmail)["email"]
+    address = created(tmail)["address"]
     for args in (("boxes", "--json"), ("inbox", address, "--json"), ("domains", "--json")):
         result = tmail(*args)
         assert KEY not in result.stdout + result.stderr
@@ -167,7 +181,7 @@ def test_watch_prints_new_mail_as_json_lines(home, emulator):
     proc = subprocess.Popen([sys.executable, "-m", "tmail_tui", "watch", address, "--json", "--interval", "0.2"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.8)
+        assert proc.stderr.readline().startswith("Watching")  # mail from now on is new
         emulator.deliver(address, FeedMessage("Your code: 123456", "Acme", "no-reply@acme.example", "Code 123456"))
         line = proc.stdout.readline()
         assert KEY not in " ".join(proc.args)  # the key travels in the environment, never on a command line
@@ -202,13 +216,14 @@ def test_code_new_waits_for_the_next_mail(home, emulator):
     proc = subprocess.Popen([sys.executable, "-m", "tmail_tui", "code", address, "--new", "--json", "--interval",
                              "0.2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.8)
+        assert proc.stderr.readline().startswith("Waiting for a code")
+        time.sleep(0.5)
         assert proc.poll() is None  # the old code is not taken
         emulator.deliver(address, FeedMessage("Your code", "Acme", "no-reply@acme.example", "OTP: 7QX-42K"))
         out, err = proc.communicate(timeout=10)
         assert proc.returncode == 0, err
         answer = json.loads(out)
-        assert answer["code"] == "7QX-42K" and answer["subject"] == "Your code"
+        assert answer["code"] == "7QX42K" and answer["subject"] == "Your code"
     finally:
         proc.kill()
 
@@ -227,7 +242,7 @@ def test_against_an_independent_server_built_from_the_document(tmail, contract, 
     assert "example.com  Free" in run("domains").stdout
     assert run("new", "--json").returncode == 0
     renamed = run("new", "--name", "demo123", "--json")
-    assert json.loads(renamed.stdout)["email"] == "demo123@example.com"
+    assert json.loads(renamed.stdout)["address"] == "demo123@example.com"
     inbox = run("inbox", "randombox@example.com")
     assert inbox.returncode == 0 and MESSAGE_ID in inbox.stdout and "Welcome to Temp Mail" in inbox.stdout
     read = run("read", MESSAGE_ID)

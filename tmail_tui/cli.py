@@ -1,7 +1,12 @@
 """The `tmail` command. No subcommand starts the TUI; subcommands are for scripts and quick looks.
 
+Every subcommand runs on the same core as the reader: the workflows in `mailboxes.py`, and for `watch` and `code`
+the reader's own poll loop (`watcher.py`), so they keep the reader's quota-aware pace, share it with a reader or
+another `tmail` open on the same box, and see every new message once, whoever fetched it.
+
 Exit status: 0 success, 1 an API, network or file error (message on stderr), 2 bad usage.
-`--json` prints machine-readable output (ASCII-only JSON, so no control character can reach a terminal).
+`--json` prints machine-readable output (ASCII-only JSON, so no control character can reach a terminal), in one
+schema for every command (the README documents it). Global options go before or after the subcommand.
 """
 
 from __future__ import annotations
@@ -9,28 +14,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import random
-import re
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.cells import cell_len
 
 from . import __version__
 from . import config as config_module
-from .api import NetworkError, NotFoundError, QuotaError, ServerError, TempMailClient, TmailError
-from .api.client import DOMAIN_TYPES
+from .api import NotFoundError, TempMailClient, TmailError
+from .api.client import DOMAIN_TYPES, is_loopback
 from .api.models import Mailbox, Message
 from .codes import find_codes
-from .formatting import local_time, sender, time_left
+from .formatting import headers, local_time, sender, time_left
+from .mailboxes import InvalidInput, Mailboxes, check_address
+from .poller import FAST, PollPolicy
 from .render import human_size, render_body, text_with_links
 from .sanitize import clean_text, one_line, safe_filename
-from .store import Store, StoredBox
-
-ADDRESS = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
+from .store import Store, StoredBox, Summary
+from .watcher import BoxGone, MailArrived, PollFailed, PollSucceeded, Scheduled, Watcher
 
 
 class UsageError(Exception):
@@ -40,34 +46,51 @@ class UsageError(Exception):
 # --- output helpers -------------------------------------------------------------------------------------------------
 
 
-def emit_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=True, indent=2))
+def emit_json(value: Any, *, lines: bool = False) -> None:
+    print(json.dumps(value, ensure_ascii=True, indent=None if lines else 2), flush=True)
 
 
-def table(headers: list[str], rows: list[list[str]]) -> str:
+def table(headers_: list[str], rows: list[list[str]]) -> str:
     """Aligned columns by terminal cell width; every cell is one sanitised line. The last column is not padded."""
     cells = [[one_line(c) for c in row] for row in rows]
-    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in cells]) for i, h in enumerate(headers_)]
 
     def line(values: list[str]) -> str:
         padded = [v + " " * (widths[i] - cell_len(v)) for i, v in enumerate(values[:-1])]
         return "  ".join(padded + [values[-1]]).rstrip()
 
-    return "\n".join([line(headers)] + [line(r) for r in cells])
+    return "\n".join([line(headers_)] + [line(r) for r in cells])
 
 
 def warn(text: str) -> None:
-    print(f"tmail: {one_line(text)}", file=sys.stderr)
+    print(f"tmail: {one_line(text)}", file=sys.stderr, flush=True)
 
+
+# The one --json schema (README, "Command line"): snake_case, the same names in every command.
 
 def box_json(box: Mailbox) -> dict[str, Any]:
-    return {"email": box.email, "id": box.id, "domain": box.domain, "expire_at": box.expire_at_raw,
-            "expires_in_seconds": box.expires_in_seconds, "created_at": box.created_at_raw}
+    return {"address": box.email, "domain": box.domain, "expire_at": box.expire_at_raw or None,
+            "expires_in_seconds": box.expires_in_seconds, "created_at": box.created_at_raw or None}
 
 
 def stored_box_json(box: StoredBox, now: float) -> dict[str, Any]:
-    return {"email": box.address, "origin": box.origin, "expire_at": box.expire_at_raw or None,
-            "expired": box.is_expired(now), "messages": box.total, "unread": box.unread}
+    return {"address": box.address, "domain": box.domain, "expire_at": box.expire_at_raw or None,
+            "expired": box.is_expired(now), "origin": box.origin, "messages": box.total, "unread": box.unread}
+
+
+def message_json(message: Message, seen: bool, with_text: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": message.id, "mailbox": message.mailbox, "from_name": message.from_name,
+        "from_email": message.from_email, "subject": message.subject, "received_at": message.received_raw or None,
+        "seen": seen, "html": message.is_html, "content": message.content,
+        "attachments": [{"name": a.name, "extension": a.extension, "size": a.size} for a in message.attachments],
+    }
+    if with_text:
+        body = render_body(message.content, message.is_html)
+        data["text"] = body.text
+        data["links"] = [{"number": link.number, "url": link.url, "label": link.label, "safe": link.safe}
+                         for link in body.links]
+    return data
 
 
 def describe_box(box: Mailbox) -> str:
@@ -78,40 +101,23 @@ def describe_box(box: Mailbox) -> str:
     return f"{one_line(box.email)} (expires in {time_left(left)}{until})" if left is not None else one_line(box.email)
 
 
-def message_summary(message: Message, seen: bool) -> list[str]:
-    count = len(message.attachments)
-    return [message.id, " " if seen else "*", local_time(message.received_at, message.received_raw),
-            sender(message.from_name, message.from_email, 40), f"+{count}" if count else "",
-            one_line(message.subject, 80) or "(no subject)"]
+def message_summary(message: Message | Summary, seen: bool) -> list[str]:
+    if isinstance(message, Summary):
+        count, received = message.attachments, (message.received_at, message.received_raw)
+    else:
+        count, received = len(message.attachments), (message.received_at, message.received_raw)
+    return [message.id, " " if seen else "*", local_time(*received), sender(message.from_name, message.from_email, 40),
+            f"+{count}" if count else "", one_line(message.subject, 80) or "(no subject)"]
 
 
 def message_document(message: Message) -> str:
     """A message as the reader shows it: headers, the body as clean text, then links and attachments."""
-    lines = [
-        f"From:    {sender(message.from_name, message.from_email)}",
-        f"To:      {one_line(message.mailbox) or '(unknown)'}",
-        f"Date:    {local_time(message.received_at, message.received_raw, seconds=True)}",
-        f"Subject: {one_line(message.subject) or '(no subject)'}",
-        f"Id:      {one_line(message.id)}",
-        "",
-        text_with_links(render_body(message.content, message.is_html)),
-    ]
+    lines = [f"{label + ':':<9}{value}" for label, value in headers(message, seconds=True)]
+    lines += [f"{'Id:':<9}{one_line(message.id)}", "", text_with_links(render_body(message.content, message.is_html))]
     if message.attachments:
         lines += ["", "Attachments:"] + [
             f"  {safe_filename(a.name, extension=a.extension)}  ({human_size(a.size)})" for a in message.attachments]
     return clean_text("\n".join(lines))
-
-
-def message_json(message: Message, seen: bool | None = None, with_text: bool = False) -> dict[str, Any]:
-    data = message.to_json()
-    if seen is not None:
-        data["seen"] = seen
-    if with_text:
-        body = render_body(message.content, message.is_html)
-        data["text"] = body.text
-        data["links"] = [{"number": link.number, "url": link.url, "label": link.label, "safe": link.safe}
-                         for link in body.links]
-    return data
 
 
 # --- commands -------------------------------------------------------------------------------------------------------
@@ -122,6 +128,7 @@ class Context:
         self.args = args
         self.config = config_module.load(base_url=args.base_url)
         self._store: Store | None = None
+        self._api: TempMailClient | None = None
 
     @property
     def store(self) -> Store:
@@ -129,33 +136,52 @@ class Context:
             self._store = Store(self.config.store_path)
         return self._store
 
-    def client(self) -> TempMailClient:
-        if not self.config.api_key:
-            raise TmailError("No API key is set. Set TMAIL_API_KEY, or run `tmail` once to enter it "
-                             f"(it is kept in {config_module.config_path()}).")
-        return TempMailClient(self.config.api_key, self.config.base_url)
+    @property
+    def api(self) -> TempMailClient:
+        if self._api is None:
+            if not self.config.api_key:
+                raise TmailError("No API key is set. Set TMAIL_API_KEY, or run `tmail` once to enter it "
+                                 f"(it is kept in {config_module.config_path()}).")
+            self._api = TempMailClient(self.config.api_key, self.config.base_url)
+        return self._api
 
-    def close(self) -> None:
+    @property
+    def mailboxes(self) -> Mailboxes:
+        return Mailboxes(self.api, self.store)
+
+    def watcher(self, address: str) -> Watcher:
+        """The reader's poll loop on one box, as if it were the box in view (at `--interval` if given: never faster
+        than the reader's fastest pace, as the quota is monthly; a server on this machine, the bundled emulator, has
+        no quota to protect)."""
+        interval = getattr(self.args, "interval", None)
+        if interval is not None and interval < FAST and not is_loopback(urlsplit(self.config.base_url).hostname):
+            raise UsageError(f"--interval {interval:g} is too often: tmail checks a box at most every {FAST:g}s "
+                             "(the API's quota is monthly).")
+        policy = PollPolicy(fast=interval, in_view=interval) if interval else PollPolicy()
+        return Watcher(self.api, self.store, policy, addresses=[address], in_view=address)
+
+    async def close(self) -> None:
+        if self._api is not None:
+            await self._api.aclose()
         if self._store is not None:
             self._store.close()
 
 
-def remember(ctx: Context, address: str) -> None:
-    """A box this computer did not know is added to its list (one it knows keeps its state, expired or not)."""
-    if ctx.store.box(address) is None:
-        ctx.store.add_address(address)
-
-
-def check_address(address: str) -> str:
-    address = address.strip()
-    if not ADDRESS.match(address):
-        raise UsageError(f"{one_line(address, 80)!r} is not an e-mail address.")
-    return address
+async def known_box(ctx: Context, address: str) -> StoredBox:
+    """The box as stored; an address this computer did not know is added once the server shows it is this key's
+    (an address that is not yours, or has expired, is an error and is not added)."""
+    box = await asyncio.to_thread(ctx.store.box, address)
+    if box is None:
+        try:
+            await ctx.mailboxes.add(address)
+        except NotFoundError:
+            raise TmailError(f"{address} is not one of your mailboxes, or has expired.") from None
+        box = await asyncio.to_thread(ctx.store.box, address)
+    return box
 
 
 async def cmd_domains(ctx: Context) -> int:
-    async with ctx.client() as api:
-        domains = await api.domains(ctx.args.type)
+    domains = await ctx.api.domains(ctx.args.type)
     if ctx.args.json:
         emit_json({"requested_type": domains.requested_type, "allowed_types": list(domains.allowed_types),
                    "domains": [{"domain": d.domain, "type": d.type, "custom": d.custom} for d in domains.domains]})
@@ -166,21 +192,7 @@ async def cmd_domains(ctx: Context) -> int:
 
 
 async def cmd_new(ctx: Context) -> int:
-    async with ctx.client() as api:
-        box = await api.create_mailbox()
-        ctx.store.save_box(box, "created")
-        if ctx.args.name or ctx.args.domain:
-            username = ctx.args.name or box.email.partition("@")[0]
-            try:
-                renamed = await api.change_mailbox(box.email, username, ctx.args.domain or box.domain)
-            except TmailError as exc:
-                warn(f"Created {box.email}, but could not change it to {username}@{ctx.args.domain or box.domain}: "
-                     f"{exc}")
-                if ctx.args.json:
-                    emit_json(box_json(box))
-                return 1
-            ctx.store.rename_box(box.email, renamed)
-            box = renamed
+    box = await ctx.mailboxes.create_named(ctx.args.name, ctx.args.domain, keep_stray=ctx.args.keep)
     if ctx.args.json:
         emit_json(box_json(box))
     else:
@@ -190,9 +202,7 @@ async def cmd_new(ctx: Context) -> int:
 
 async def cmd_rename(ctx: Context) -> int:
     address = check_address(ctx.args.address)
-    async with ctx.client() as api:
-        renamed = await api.change_mailbox(address, ctx.args.name, ctx.args.domain or address.rpartition("@")[2])
-    ctx.store.rename_box(address, renamed)
+    renamed = await ctx.mailboxes.rename(address, ctx.args.name, ctx.args.domain)
     if ctx.args.json:
         emit_json(box_json(renamed))
     else:
@@ -200,23 +210,9 @@ async def cmd_rename(ctx: Context) -> int:
     return 0
 
 
-async def delete_known(deleting: Awaitable[str], known: bool, already_gone: str) -> str:
-    """Delete on the server. A 404 for something this computer knows means it is gone already: that is success
-    (the local copy is removed next); for something unknown it stays an error (a typo, most likely)."""
-    try:
-        return await deleting
-    except NotFoundError:
-        if not known:
-            raise
-        return already_gone
-
-
 async def cmd_delete(ctx: Context) -> int:
     address = check_address(ctx.args.address)
-    async with ctx.client() as api:
-        said = await delete_known(api.delete_mailbox(address), ctx.store.box(address) is not None,
-                                  "It had already expired or been deleted on the server.")
-    ctx.store.forget_box(address)
+    said = await ctx.mailboxes.delete(address)
     if ctx.args.json:
         emit_json({"deleted": address, "message": said})
     else:
@@ -225,21 +221,20 @@ async def cmd_delete(ctx: Context) -> int:
 
 
 async def cmd_add(ctx: Context) -> int:
-    address = check_address(ctx.args.address)
-    async with ctx.client() as api:
-        messages = await api.messages(address)  # proves the box exists and is this key's
-    ctx.store.add_address(address)
-    result = ctx.store.record_poll(address, messages)
+    added = await ctx.mailboxes.add(ctx.args.address)
     if ctx.args.json:
-        emit_json({"added": address, "messages": len(messages), "new": len(result.new)})
+        emit_json({"added": added.address, "messages": added.messages, "known_before": added.known_before})
+    elif added.known_before:
+        print(f"{one_line(added.address)} is already in your list ({added.messages} message"
+              f"{'s' if added.messages != 1 else ''} on the server).")
     else:
-        print(f"Added {one_line(address)} ({len(messages)} message{'s' if len(messages) != 1 else ''}).")
+        print(f"Added {one_line(added.address)} ({added.messages} message{'s' if added.messages != 1 else ''}).")
     return 0
 
 
 async def cmd_boxes(ctx: Context) -> int:
     now = time.time()
-    boxes = ctx.store.boxes()
+    boxes = await asyncio.to_thread(ctx.store.boxes)
     if ctx.args.json:
         emit_json([stored_box_json(b, now) for b in boxes])
     elif not boxes:
@@ -267,41 +262,33 @@ async def cmd_inbox(ctx: Context) -> int:
     if ctx.args.offline:
         print_inbox(ctx, address)
         return 0
-    try:
-        async with ctx.client() as api:
-            messages = await api.messages(address)
-    except NotFoundError:
-        if ctx.store.box(address) is not None:
-            ctx.store.mark_gone(address)
-        return await _stored_instead(ctx, address, "the mailbox has expired or was deleted on the server")
-    except (NetworkError, ServerError, QuotaError) as exc:
-        return await _stored_instead(ctx, address, str(exc))
-    remember(ctx, address)
-    ctx.store.record_poll(address, messages)
+    known = await asyncio.to_thread(ctx.store.box, address)
+    box = await known_box(ctx, address)
+    problem = ""
+    if known is not None:  # a box just added was polled by adding it
+        for event in await ctx.watcher(address).poll(box):
+            if isinstance(event, PollFailed):
+                problem = event.problem
+            elif isinstance(event, BoxGone):
+                problem = "the mailbox has expired or was deleted on the server"
+    if problem:
+        if not ctx.store.count(address):
+            raise TmailError(f"Could not fetch {address}: {problem}")
+        warn(f"Could not fetch {address} ({problem}). Showing the copy saved earlier.")
     print_inbox(ctx, address)
-    return 0
-
-
-async def _stored_instead(ctx: Context, address: str, why: str) -> int:
-    """The live fetch failed: show what was already fetched, and still exit 1 so scripts can tell."""
-    if not ctx.store.messages(address):
-        raise TmailError(f"Could not fetch {address}: {why}")
-    warn(f"Could not fetch {address} ({why}). Showing the copy saved earlier.")
-    print_inbox(ctx, address)
-    return 1
+    return 1 if problem else 0
 
 
 async def cmd_read(ctx: Context) -> int:
-    stored = ctx.store.message(ctx.args.message_id)
+    stored = await asyncio.to_thread(ctx.store.message, ctx.args.message_id)
     status = 0
     try:
-        async with ctx.client() as api:
-            message = await api.message(ctx.args.message_id)
+        message = await ctx.api.message(ctx.args.message_id)
         if not message.mailbox and stored:
             message = stored.message
-        ctx.store.save_message(message)
-        ctx.store.mark_seen(message.id)
-    except (NotFoundError, NetworkError, ServerError, QuotaError) as exc:
+        await asyncio.to_thread(ctx.store.save_message, message)
+        await asyncio.to_thread(ctx.store.mark_seen, message.id, message.mailbox)
+    except TmailError as exc:
         if stored is None:
             raise
         warn(f"Could not fetch the message ({exc}). Showing the copy saved earlier.")
@@ -315,88 +302,69 @@ async def cmd_read(ctx: Context) -> int:
 
 async def cmd_save(ctx: Context) -> int:
     folder = Path(ctx.args.dir).expanduser() if ctx.args.dir else ctx.config.download_dir
-    saved: list[str] = []
-    failed = 0
-    async with ctx.client() as api:
-        stored = ctx.store.message(ctx.args.message_id)
-        message = stored.message if stored else await api.message(ctx.args.message_id)
-        attachments = list(message.attachments)
-        if ctx.args.names:
-            by_name = {a.name: a for a in attachments}
-            missing = [n for n in ctx.args.names if n not in by_name]
-            if missing:
-                available = ", ".join(one_line(a.name) for a in attachments) or "none"
-                raise TmailError(f"No attachment named {', '.join(map(repr, missing))} (attachments: {available}).")
-            attachments = [by_name[n] for n in ctx.args.names]
-        if not attachments:
-            raise TmailError("This message has no attachments.")
-        for attachment in attachments:
-            try:
-                path = await api.download_attachment(message.id, attachment.name, folder, attachment.extension)
-            except (TmailError, OSError) as exc:
-                failed += 1
-                warn(f"Could not save {attachment.name}: {getattr(exc, 'strerror', None) or exc}")
-                continue
-            saved.append(str(path))
-            if not ctx.args.json:
-                print(clean_text(str(path), multiline=False))
+    stored = await asyncio.to_thread(ctx.store.message, ctx.args.message_id)
+    message = stored.message if stored else await ctx.api.message(ctx.args.message_id)
+    attachments = list(message.attachments)
+    if ctx.args.names:
+        by_name = {a.name: a for a in attachments}
+        missing = [n for n in ctx.args.names if n not in by_name]
+        if missing:
+            available = ", ".join(one_line(a.name) for a in attachments) or "none"
+            raise TmailError(f"No attachment named {', '.join(map(repr, missing))} (attachments: {available}).")
+        attachments = [by_name[n] for n in ctx.args.names]
+    if not attachments:
+        raise TmailError("This message has no attachments.")
+    saved = await ctx.mailboxes.save(message, attachments, folder)
+    for name, why in saved.failures:
+        warn(f"Could not save {name}: {why}")
     if ctx.args.json:
-        emit_json({"saved": saved})
-    return 1 if failed else 0
+        emit_json({"saved": [str(p) for p in saved.paths]})
+    else:
+        for path in saved.paths:
+            print(clean_text(str(path), multiline=False))
+    return 1 if saved.failures else 0
 
 
 async def cmd_delete_message(ctx: Context) -> int:
-    async with ctx.client() as api:
-        said = await delete_known(api.delete_message(ctx.args.message_id),
-                                  ctx.store.message(ctx.args.message_id) is not None,
-                                  "It was already gone on the server.")
-    ctx.store.delete_message(ctx.args.message_id)
+    said = await ctx.mailboxes.delete_message(None, ctx.args.message_id)
     if ctx.args.json:
         emit_json({"deleted": ctx.args.message_id, "message": said})
     else:
-        print(f"Deleted the message. {said}".rstrip())
+        print(f"Deleted the message. {said}".rstrip() if "already" in said else "Deleted the message.")
     return 0
 
 
-async def each_poll(ctx: Context, api: TempMailClient, address: str) -> AsyncIterator[list[Message]]:
-    """Every `--interval` seconds, the box's messages; network, server and quota errors are said on stderr and
-    retried with backoff; an expired box ends it with an error."""
-    delay = ctx.args.interval
-    while True:
-        try:
-            messages = await api.messages(address)
-        except NotFoundError:
-            ctx.store.mark_gone(address)
-            raise TmailError(f"{address} has expired or was deleted; its mail stays in `tmail inbox "
-                             f"{address} --offline`.") from None
-        except (NetworkError, ServerError, QuotaError) as exc:
-            delay = min(max(delay * 2, ctx.args.interval), 300) * random.uniform(0.8, 1.2)
-            if isinstance(exc, QuotaError) and exc.reset and api.quota and api.quota.remaining == 0:
-                delay = max(delay, min(exc.reset.timestamp() - time.time(), 3600))
-            warn(f"{exc} Retrying in {delay:.0f}s.")
-        else:
-            delay = ctx.args.interval
-            yield messages
-        await asyncio.sleep(delay)
-
-
-def oldest_first(messages: list[Message]) -> list[Message]:
-    return sorted(messages, key=lambda m: (m.received_at is None, m.received_at or 0))
+def say_progress(event: object, address: str) -> None:
+    """What a long-running command says on stderr while it waits: one line per outage, not per retry."""
+    if isinstance(event, PollFailed) and event.first:
+        warn(event.problem)
+    elif isinstance(event, PollSucceeded) and event.recovered:
+        warn(f"Checking {address} again: the server answers.")
+    elif isinstance(event, Scheduled) and event.paused_until is not None:
+        warn(f"The month's quota is used up: checking resumes at "
+             f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(event.paused_until))}.")
+    elif isinstance(event, BoxGone) or isinstance(event, Scheduled) and event.at is None and event.paused_until is None:
+        raise TmailError(f"{address} has expired or was deleted; its mail stays in `tmail inbox {address} "
+                         "--offline`.")
 
 
 async def cmd_watch(ctx: Context) -> int:
     address = check_address(ctx.args.address)
-    remember(ctx, address)
-    print(f"Watching {one_line(address)} every {ctx.args.interval:g}s. Ctrl-C stops.", file=sys.stderr, flush=True)
-    async with ctx.client() as api:
-        async for messages in each_poll(ctx, api, address):
-            new = set(ctx.store.record_poll(address, messages).new)
-            for message in oldest_first([m for m in messages if m.id in new]):
+    await known_box(ctx, address)
+    watcher = ctx.watcher(address)
+    await watcher.start()  # from here on, mail is new
+    print(f"Watching {one_line(address)}. Ctrl-C stops.", file=sys.stderr, flush=True)
+    async for event in watcher.events():
+        say_progress(event, address)
+        if isinstance(event, MailArrived):
+            for row in sorted(event.rows, key=lambda r: (r.received_ts is None, r.received_ts or 0)):
+                stored = await asyncio.to_thread(ctx.store.message, row.id, row.mailbox)
+                if stored is None:
+                    continue  # deleted meanwhile
                 if ctx.args.json:
-                    print(json.dumps(message_json(message, message.is_seen, with_text=True), ensure_ascii=True),
-                          flush=True)
+                    emit_json(message_json(stored.message, stored.seen, with_text=True), lines=True)
                 else:
-                    print("  ".join(message_summary(message, message.is_seen)[2:]), flush=True)
+                    print("  ".join(message_summary(stored.message, stored.seen)[2:]), flush=True)
     return 0  # pragma: no cover - the loop ends only by an error or Ctrl-C
 
 
@@ -404,29 +372,48 @@ async def cmd_code(ctx: Context) -> int:
     """Wait for a verification code and print it: the newest message with one, or with --new one that arrives
     after the command starts."""
     address = check_address(ctx.args.address)
-    remember(ctx, address)
-    deadline = time.monotonic() + ctx.args.timeout
-    checked: set[str] | None = None  # ids already read for a code (with --new, also those there at the start)
-    async with ctx.client() as api:
-        polls = each_poll(ctx, api, address)
-        while True:
-            try:
-                messages = await asyncio.wait_for(anext(polls), max(deadline - time.monotonic(), 0.001))
-            except asyncio.TimeoutError:
-                raise TmailError(f"No code arrived at {address} within {ctx.args.timeout:g}s.") from None
-            ctx.store.record_poll(address, messages)
-            if checked is None:
-                checked = {m.id for m in messages} if ctx.args.new else set()
-            for message in reversed(oldest_first([m for m in messages if m.id not in checked])):
-                checked.add(message.id)  # a message's code never changes: convert it once, not on every poll
-                codes = find_codes(message.subject, render_body(message.content, message.is_html).text)
-                if codes:
-                    if ctx.args.json:
-                        emit_json({"code": codes[0], "codes": codes, "message_id": message.id,
-                                   "subject": message.subject})
-                    else:
-                        print(codes[0])
-                    return 0
+    await known_box(ctx, address)
+    watcher = ctx.watcher(address)
+    await watcher.start()  # from here on, mail is new
+    print(f"Waiting for a code at {one_line(address)} (up to {ctx.args.timeout:g}s).", file=sys.stderr, flush=True)
+    checked: set[str] = set()  # a message's code never changes: each is converted once
+
+    def first_code(rows: list[Summary]) -> dict[str, Any] | None:
+        for row in sorted(rows, key=lambda r: -(r.received_ts or 0)):
+            if row.id in checked:
+                continue
+            checked.add(row.id)
+            stored = ctx.store.message(row.id, row.mailbox)
+            if stored is None:
+                continue
+            message = stored.message
+            codes = find_codes(message.subject, render_body(message.content, message.is_html).text)
+            if codes:
+                return {"code": codes[0].code, "codes": [c.code for c in codes], "message_id": message.id,
+                        "subject": message.subject}
+        return None
+
+    try:
+        async with asyncio.timeout(ctx.args.timeout):
+            found = None if ctx.args.new else await asyncio.to_thread(
+                first_code, await asyncio.to_thread(ctx.store.summaries, address))
+            if found is None:
+                async with aclosing(watcher.events()) as events:
+                    async for event in events:
+                        say_progress(event, address)
+                        rows = list(event.rows) if isinstance(event, MailArrived) else []
+                        if isinstance(event, PollSucceeded) and not ctx.args.new:
+                            rows = await asyncio.to_thread(ctx.store.summaries, address)
+                        found = await asyncio.to_thread(first_code, rows) if rows else None
+                        if found:
+                            break
+    except TimeoutError:
+        raise TmailError(f"No code arrived at {address} within {ctx.args.timeout:g}s.") from None
+    if ctx.args.json:
+        emit_json(found)
+    else:
+        print(found["code"])
+    return 0
 
 
 COMMANDS: dict[str, Callable[[Context], Awaitable[int]]] = {
@@ -437,26 +424,32 @@ COMMANDS: dict[str, Callable[[Context], Awaitable[int]]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The global options are accepted on both sides of the subcommand: each subcommand repeats them with a
+    # suppressed default, so a value given before the subcommand is not overwritten after it.
+    globals_before = argparse.ArgumentParser(add_help=False)
+    globals_after = argparse.ArgumentParser(add_help=False)
+    for parser_, default in ((globals_before, None), (globals_after, argparse.SUPPRESS)):
+        parser_.add_argument("--base-url", default=default, help="the User API base URL, with or without /api "
+                             "(default: TMAIL_BASE_URL, the config file, or https://v1.tempmailg.com)")
+        parser_.add_argument("--json", action="store_true", default=default or False,
+                             help="machine-readable output (one schema: see the README)")
     parser = argparse.ArgumentParser(
-        prog="tmail", description="A terminal mail reader for throwaway Temp Mail addresses. "
-        "With no command, starts the full-screen reader.")
+        prog="tmail", parents=[globals_before], description="A terminal mail reader for throwaway Temp Mail "
+        "addresses. With no command, starts the full-screen reader.")
     parser.add_argument("--version", action="version", version=f"tmail {__version__}")
-    parser.add_argument("--base-url", help="the User API base URL (default: TMAIL_BASE_URL, the config file, "
-                        "or https://v1.tempmailg.com)")
     parser.add_argument("--demo", action="store_true", help="run the reader against the bundled emulator with "
                         "demo mail (no key needed, nothing leaves this machine)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--json", action="store_true", help="machine-readable output")
-        return p
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[globals_after])
 
     p = command("domains", "list the domains your plan allows")
     p.add_argument("--type", choices=DOMAIN_TYPES, default="free", help="free (default), premium or all")
     p = command("new", "create a mailbox (random, or with the name you choose)")
     p.add_argument("--name", help="the part before the @")
     p.add_argument("--domain", help="one of `tmail domains`")
+    p.add_argument("--keep", action="store_true", help="keep the random box when the name is refused")
     p = command("rename", "change a mailbox's name and/or domain")
     p.add_argument("address")
     p.add_argument("name", help="the new part before the @")
@@ -477,14 +470,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", help="folder to save into (default: your downloads folder)")
     p = command("delete-message", "delete a message")
     p.add_argument("message_id")
-    p = command("watch", "print each new message as it arrives, until Ctrl-C")
+    p = command("watch", "print each message that arrives from now on, until Ctrl-C")
     p.add_argument("address")
-    p.add_argument("--interval", type=positive, default=5.0, help="seconds between checks (default 5)")
+    p.add_argument("--interval", type=positive, help=f"seconds between checks (at least {FAST:g}; default: the "
+                   "reader's pace for the box in view)")
     p = command("code", "wait for a verification code at an address and print it")
     p.add_argument("address")
     p.add_argument("--new", action="store_true", help="ignore the mail already in the box when it starts")
     p.add_argument("--timeout", type=positive, default=120.0, help="seconds to wait before giving up (default 120)")
-    p.add_argument("--interval", type=positive, default=5.0, help="seconds between checks (default 5)")
+    p.add_argument("--interval", type=positive, help=f"seconds between checks (at least {FAST:g})")
     return parser
 
 
@@ -505,13 +499,20 @@ def main(argv: list[str] | None = None) -> int:
         from .tui.launch import run_tui
 
         return run_tui(base_url=args.base_url, demo=args.demo)
+    try:
+        return asyncio.run(run(parser, args))
+    except KeyboardInterrupt:
+        return 0 if args.command == "watch" else 130
+
+
+async def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     ctx: Context | None = None
     try:
         ctx = Context(args)
-        return asyncio.run(COMMANDS[args.command](ctx))
-    except UsageError as exc:
+        return await COMMANDS[args.command](ctx)
+    except (UsageError, InvalidInput) as exc:
         parser.print_usage(sys.stderr)
-        print(f"tmail: error: {exc}", file=sys.stderr)
+        print(f"tmail: error: {clean_text(str(exc), multiline=False)}", file=sys.stderr)
         return 2
     except TmailError as exc:
         print(f"tmail: {clean_text(str(exc), multiline=False)}", file=sys.stderr)
@@ -520,11 +521,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tmail: {clean_text(exc.strerror or str(exc), multiline=False)}"
               f"{': ' + clean_text(str(exc.filename), multiline=False) if exc.filename else ''}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         return 0 if args.command == "watch" else 130
     finally:
         if ctx is not None:
-            ctx.close()
+            await ctx.close()
 
 
 if __name__ == "__main__":

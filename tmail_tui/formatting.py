@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from .api.models import Message
 from .sanitize import one_line
 
 
@@ -56,3 +57,13 @@ def time_left(seconds_left: float | None, gone: bool = False) -> str:
     if gone or (seconds_left is not None and seconds_left <= 0):
         return "expired"
     return "expiry unknown" if seconds_left is None else duration(seconds_left)
+
+
+def headers(message: Message, *, seconds: bool = False) -> list[tuple[str, str]]:
+    """The headers a person reads first, in order, for the reader pane and `tmail read`."""
+    return [
+        ("From", sender(message.from_name, message.from_email)),
+        ("To", one_line(message.mailbox) or "(unknown)"),
+        ("Date", local_time(message.received_at, message.received_raw, seconds=seconds)),
+        ("Subject", one_line(message.subject, 500) or "(no subject)"),
+    ]

@@ -4,9 +4,14 @@ The API has no push and no "since": every poll returns every message of one box 
 monthly quota (50,000 documented, ~1.1 a minute on average). So:
 - the box in view is polled fast (every 5 s) while it is fresh, when a verification mail is most likely;
   afterwards every 15 s while it stays in view; other live boxes every 60 s; expired boxes never;
-- if spending runs ahead of the month's pace, intervals stretch in proportion; at zero remaining, nothing is polled
-  until the reset;
-- a failure backs off exponentially with jitter, and the first success returns to the normal pace.
+- if spending runs ahead of the month's pace, intervals stretch in proportion;
+- at zero remaining, nothing is polled until the reset, and then polling resumes by itself. A reset already past
+  means the month has begun again: poll. A spent quota with no readable reset means "poll, carefully" (at the longest
+  stretch). Nothing the headers say can stop polling for good: a stuck "quota used up" would hide the one mail the
+  user waits for;
+- a failure, of any kind, backs off exponentially with jitter, and the first success returns to the normal pace.
+
+The reader, `tmail watch`, `tmail code` and every other loop use this one policy (through the watcher).
 """
 
 from __future__ import annotations
@@ -28,18 +33,30 @@ MAX_STRETCH = 60.0
 
 @dataclass
 class BoxTimes:
-    """What the policy needs to know about one box."""
+    """What the policy needs to know about one box (derived from the stored box, plus this process's failures)."""
 
     address: str
     born: float  # created (or added) at, epoch seconds
     expires: float | None = None  # None: unknown (a box added by address)
-    gone: bool = False  # the server said 404
+    gone: bool = False  # the server said it is gone
     last_poll: float | None = None
     failures: int = 0
     retry_at: float | None = None  # set by a failure: no poll before this
 
     def expired(self, now: float) -> bool:
         return self.gone or (self.expires is not None and self.expires <= now)
+
+
+def readable(quota: Quota | None, now: float) -> Quota | None:
+    """The quota as far as it can be believed: negative counts are unreadable, and numbers from before a reset that
+    has passed are old news (the month has begun again)."""
+    if quota is None:
+        return None
+    remaining = quota.remaining if quota.remaining is not None and quota.remaining >= 0 else None
+    limit = quota.limit if quota.limit is not None and quota.limit > 0 else None
+    if quota.reset is not None and quota.reset.timestamp() <= now and remaining == 0:
+        return Quota(limit=limit, used=None, remaining=None, reset=None, reset_raw="")
+    return Quota(limit=limit, used=quota.used, remaining=remaining, reset=quota.reset, reset_raw=quota.reset_raw)
 
 
 @dataclass
@@ -57,12 +74,13 @@ class PollPolicy:
             return self.fast if now - box.born < self.fresh_for else self.in_view
         return self.background
 
-    def stretch(self, quota: Quota | None, now: float) -> float | None:
-        """How much to stretch every interval to stay within the quota; None means stop until the reset."""
+    def stretch(self, quota: Quota | None, now: float) -> float:
+        """How much to stretch every interval to stay within the quota (see `paused_until` for a spent quota)."""
+        quota = readable(quota, now)
         if quota is None or quota.remaining is None:
             return 1.0
         if quota.remaining <= 0:
-            return None
+            return MAX_STRETCH  # spent, but the reset is unknown: poll now and then, carefully
         if quota.limit is None or quota.reset is None:
             return 1.0
         left = max(quota.reset.timestamp() - now, 1.0)
@@ -71,16 +89,24 @@ class PollPolicy:
             return 1.0
         return min(PACE_SLACK * fair_share / quota.remaining, MAX_STRETCH)
 
+    def paused_until(self, quota: Quota | None, now: float) -> float | None:
+        """The reset time, while the quota is spent and the reset is still ahead; None when polling may go on."""
+        quota = readable(quota, now)
+        if quota is None or quota.remaining != 0 or quota.reset is None:
+            return None
+        reset = quota.reset.timestamp()
+        return reset if reset > now else None
+
     def due_at(self, box: BoxTimes, in_view: bool, now: float, quota: Quota | None) -> float | None:
         """When this box should next be polled (None: not at all)."""
         interval = self.base_interval(box, in_view, now)
-        stretch = self.stretch(quota, now)
-        if interval is None or stretch is None:
+        if interval is None:
             return None
-        due = now if box.last_poll is None else box.last_poll + interval * stretch
+        due = now if box.last_poll is None else box.last_poll + interval * self.stretch(quota, now)
         if box.retry_at is not None:
             due = max(due, box.retry_at)
-        return due
+        paused = self.paused_until(quota, now)
+        return due if paused is None else max(due, paused)
 
     def next_poll(self, boxes: list[BoxTimes], in_view: str | None, now: float,
                   quota: Quota | None) -> tuple[BoxTimes, float] | None:
@@ -101,11 +127,10 @@ class PollPolicy:
     def record_success(self, box: BoxTimes, now: float) -> None:
         box.last_poll, box.failures, box.retry_at = now, 0, None
 
-    def record_failure(self, box: BoxTimes, now: float, quota_reset: float | None = None) -> float:
-        """Note a failed poll; returns how long until the next try."""
+    def record_failure(self, box: BoxTimes, now: float) -> float:
+        """Note a failed poll; returns how long until the next try. A spent quota waits for its reset by itself
+        (`paused_until`), so a failure never has to know about the quota."""
         box.failures += 1
         wait = self.backoff(box.failures)
-        if quota_reset is not None and quota_reset > now:
-            wait = max(wait, quota_reset - now)
         box.retry_at = now + wait
         return wait

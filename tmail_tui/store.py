@@ -3,13 +3,27 @@
 There is no API endpoint that lists mailboxes, and boxes expire: this file is the only memory of which addresses are
 the user's, and the only place their mail survives expiry or a dead network. Every write is one transaction, in WAL
 mode, so a crash (even kill -9 mid-poll) loses nothing that was committed, and nothing is shown before it is committed.
+
+Several tmail processes share one store (a reader, `tmail watch` in another pane, `tmail code` in a script), so:
+- every write transaction that touches messages takes the next number of one store-wide sequence, and each message
+  row keeps the number of the write that first stored it (`first_seq`) and of the last that changed it (`seq`).
+  A process that remembers the number it has read up to asks for `changes_since(n)` and sees every message stored or
+  changed since, by whichever process fetched it: "new" is a fact about a reader of the store, never inferred from
+  "not stored yet" (the first process to store a message would hide it from all the others);
+- a process claims a box before polling it (`claim_poll`, a lease in the box's row), so two processes never poll one
+  box at once, and `polled_at` is shared: they keep one pace together instead of multiplying the requests;
+- messages are keyed by box and id: the same id in two boxes is two messages;
+- addresses are case-insensitive: they are stored lower-case;
+- the file is private (0600, in a 0700 folder when tmail makes it): it holds every mail, code and box token.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -19,13 +33,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from .api.models import Attachment, Mailbox, Message, parse_time
+from .api.errors import TmailError
+from .api.models import Attachment, Mailbox, Message, Quota, parse_time
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write before giving up
+REMOVED_KEPT = 7 * 86400.0  # how long a deletion is remembered for other processes to see
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mailboxes (
-    address     TEXT PRIMARY KEY,
+    address     TEXT PRIMARY KEY,            -- lower-case
     api_id      TEXT NOT NULL DEFAULT '',
     domain      TEXT NOT NULL DEFAULT '',
     created_at  TEXT NOT NULL DEFAULT '',
@@ -33,12 +50,15 @@ CREATE TABLE IF NOT EXISTS mailboxes (
     token       TEXT NOT NULL DEFAULT '',
     origin      TEXT NOT NULL,               -- created | renamed | added
     added_at    REAL NOT NULL,
-    gone_at     REAL,                        -- when the server first said 404
-    polled_at   REAL
+    gone_at     REAL,                        -- when the server said the box is gone
+    polled_at   REAL,                        -- the last successful poll, by any process
+    misses      INTEGER NOT NULL DEFAULT 0,  -- 404s in a row that did not come in the API's own words
+    polling_until REAL,                      -- a process is polling it until then (a lease)
+    first_poll_seq INTEGER                   -- the write that stored the box's first poll
 );
 CREATE TABLE IF NOT EXISTS messages (
-    id          TEXT PRIMARY KEY,
     mailbox     TEXT NOT NULL,
+    id          TEXT NOT NULL,
     subject     TEXT NOT NULL DEFAULT '',
     from_name   TEXT NOT NULL DEFAULT '',
     from_email  TEXT NOT NULL DEFAULT '',
@@ -50,14 +70,33 @@ CREATE TABLE IF NOT EXISTS messages (
     server_seen INTEGER NOT NULL DEFAULT 0,
     seen        INTEGER NOT NULL DEFAULT 0,  -- opened in tmail
     fetched_at  REAL NOT NULL,
-    digest      TEXT NOT NULL DEFAULT ''
+    digest      TEXT NOT NULL DEFAULT '',
+    first_seq   INTEGER NOT NULL DEFAULT 0,
+    seq         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (mailbox, id)
 );
 -- The list's exact order, id included: SQLite then reads the first screenful without sorting the whole box.
-DROP INDEX IF EXISTS messages_by_box;
 CREATE INDEX IF NOT EXISTS messages_newest_first ON messages (mailbox, received_ts DESC, fetched_at DESC, id);
 -- Unread counts for the sidebar without reading every message of a big box.
 CREATE INDEX IF NOT EXISTS messages_unread ON messages (mailbox) WHERE seen = 0 AND server_seen = 0;
+-- What changed since a number: read by every process after every poll, so it must not scan.
+CREATE INDEX IF NOT EXISTS messages_by_seq ON messages (seq);
+CREATE TABLE IF NOT EXISTS removed (mailbox TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS removed_by_seq ON removed (seq);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value);
 """
+
+_MESSAGE_COLUMNS = ("mailbox, id, subject, from_name, from_email, received_raw, received_ts, is_html, content, "
+                    "attachments, server_seen, seen, fetched_at, digest")
+
+
+class StoreError(TmailError):
+    """The store cannot be used as it is; the message says how to fix it."""
+
+
+def normal_address(address: str) -> str:
+    """Addresses are case-insensitive: one spelling for the store, the API and the screen."""
+    return address.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -74,6 +113,9 @@ class StoredBox:
     polled_at: float | None = None
     total: int = 0
     unread: int = 0
+    misses: int = 0
+    polling_until: float | None = None
+    first_poll_seq: int | None = None
 
     def seconds_left(self, now: float | None = None) -> float | None:
         """Seconds until expiry (negative once expired), or None when the expiry is unknown."""
@@ -84,6 +126,12 @@ class StoredBox:
     def is_expired(self, now: float | None = None) -> bool:
         left = self.seconds_left(now)
         return self.gone_at is not None or (left is not None and left <= 0)
+
+    @property
+    def born(self) -> float:
+        """When the box was made (or added here), epoch seconds."""
+        created = parse_time(self.created_at_raw)
+        return created.timestamp() if created else self.added_at
 
 
 @dataclass(frozen=True)
@@ -112,6 +160,7 @@ class Summary(NamedTuple):
     received_raw: str
     unread: bool  # 1 or 0 as SQLite gives it
     attachments: int
+    mailbox: str
 
     @property
     def received_at(self) -> datetime | None:
@@ -120,14 +169,25 @@ class Summary(NamedTuple):
 
 @dataclass
 class PollResult:
-    """What one poll changed in the store: the UI updates only these."""
+    """What one poll changed in the store."""
 
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    seq: int = 0  # the write's number in the store-wide sequence
 
     @property
     def nothing(self) -> bool:
         return not self.new and not self.changed
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the store holds that a process has not read yet (see `Store.changes_since`)."""
+
+    rows: tuple[tuple[Summary, int, int | None], ...]  # (row, first_seq, its box's first_poll_seq), oldest first
+    removed: tuple[tuple[str, str], ...]  # (mailbox, id)
+    seq: int  # read up to here
+    boxes_version: int  # the boxes' version when read
 
 
 def _digest(message: Message) -> str:
@@ -154,33 +214,56 @@ def _row_to_message(row: sqlite3.Row) -> StoredMessage:
 
 
 def _row_to_box(row: sqlite3.Row) -> StoredBox:
+    keys = row.keys()
     return StoredBox(
         address=row["address"], origin=row["origin"], api_id=row["api_id"], domain=row["domain"],
         expire_at=parse_time(row["expire_at"]), expire_at_raw=row["expire_at"], created_at_raw=row["created_at"],
         added_at=row["added_at"], gone_at=row["gone_at"], polled_at=row["polled_at"],
-        total=row["total"] or 0, unread=row["unread"] or 0,
+        total=(row["total"] or 0) if "total" in keys else 0, unread=(row["unread"] or 0) if "unread" in keys else 0,
+        misses=row["misses"], polling_until=row["polling_until"], first_poll_seq=row["first_poll_seq"],
     )
 
 
+def _private(path: Path) -> None:
+    """The store holds every mail and every box's token: a folder tmail makes is 0700, the file 0600. A file others
+    can read is made private; one another user owns is refused."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        raise StoreError(f"Cannot open the mail store {path}: {exc.strerror}.") from None
+    try:
+        info = os.fstat(fd)
+        if info.st_uid != os.getuid():
+            raise StoreError(f"The mail store {path} belongs to another user. Move it away, or run: "
+                             f"chown {os.getuid()} '{path}'")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 class Store:
-    """One SQLite file. Safe to share between the UI thread and worker threads (one lock, short transactions)."""
+    """One SQLite file. Safe to share between threads (one lock, short transactions) and between processes (WAL,
+    IMMEDIATE write transactions, a busy timeout)."""
 
     def __init__(self, path: Path | str, *, clock=time.time) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _private(self.path)
         self._clock = clock
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        with self._transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            with self._transaction() as db:
+                _create_or_migrate(db)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreError(f"The mail store {self.path} cannot be used ({exc}). Move it away to start afresh; "
+                             "tmail makes a new one.") from None
 
     def close(self) -> None:
         with self._lock:
@@ -190,13 +273,35 @@ class Store:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: all of it lands, or none of it."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:  # another process held the write lock for BUSY_TIMEOUT
+                raise StoreError(f"The mail store is busy ({exc}); try again.") from None
             try:
                 yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _next_seq(self, db: sqlite3.Connection, name: str = "seq") -> int:
+        """The next number of a store-wide sequence, taken inside a write transaction (so writers are ordered)."""
+        db.execute("INSERT INTO meta (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+                   (name,))
+        return db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()[0]
+
+    def _meta(self, name: str, default=0):
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return default if row is None else row[0]
+
+    def last_seq(self) -> int:
+        """How far the store's message writes have gone: `changes_since(last_seq())` is empty."""
+        return self._meta("seq")
+
+    def boxes_version(self) -> int:
+        """Goes up whenever a box is added, renamed, deleted, or found gone or alive, by any process."""
+        return self._meta("boxes")
 
     # --- mailboxes -----------------------------------------------------------------------------------------------
 
@@ -210,36 +315,74 @@ class Store:
                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(address) DO UPDATE SET api_id=excluded.api_id, domain=excluded.domain,
                  created_at=excluded.created_at, expire_at=excluded.expire_at, token=excluded.token,
-                 origin=excluded.origin, gone_at=NULL""",
-            (box.email, box.id, box.domain, box.created_at_raw, box.expire_at_raw, box.email_token, origin,
-             self._clock()),
+                 origin=excluded.origin, gone_at=NULL, misses=0""",
+            (normal_address(box.email), box.id, box.domain, box.created_at_raw, box.expire_at_raw, box.email_token,
+             origin, self._clock()),
         )
+        self._next_seq(db, "boxes")
 
-    def add_address(self, address: str) -> None:
-        """Remember a box made elsewhere (on the website): its expiry is unknown until it stops answering."""
-        domain = address.rpartition("@")[2]
+    def add_address(self, address: str) -> bool:
+        """Remember a box made elsewhere (on the website): its expiry is unknown until it stops answering.
+        Returns False when the box was known already."""
+        address = normal_address(address)
         with self._transaction() as db:
+            known = db.execute("SELECT 1 FROM mailboxes WHERE address=?", (address,)).fetchone() is not None
             db.execute("""INSERT INTO mailboxes (address, domain, origin, added_at) VALUES (?, ?, 'added', ?)
-                          ON CONFLICT(address) DO UPDATE SET gone_at=NULL""", (address, domain, self._clock()))
+                          ON CONFLICT(address) DO UPDATE SET gone_at=NULL, misses=0""",
+                       (address, address.rpartition("@")[2], self._clock()))
+            self._next_seq(db, "boxes")
+        return not known
 
     def rename_box(self, old_address: str, new_box: Mailbox) -> None:
         """A rename replaces the box (new id, new address); its messages follow it to the new address."""
+        old, new = normal_address(old_address), normal_address(new_box.email)
         with self._transaction() as db:
             self._upsert_box(db, new_box, "renamed")
-            if old_address != new_box.email:
-                db.execute("UPDATE messages SET mailbox=? WHERE mailbox=?", (new_box.email, old_address))
-                db.execute("DELETE FROM mailboxes WHERE address=?", (old_address,))
+            if old != new:
+                seq = self._next_seq(db)
+                db.execute("INSERT INTO removed (mailbox, id, seq, at) SELECT mailbox, id, ?, ? FROM messages "
+                           "WHERE mailbox=?", (seq, self._clock(), old))
+                # A message already stored under the new address (fetched there by another process) wins.
+                db.execute("UPDATE OR IGNORE messages SET mailbox=?, seq=? WHERE mailbox=?", (new, seq, old))
+                db.execute("DELETE FROM messages WHERE mailbox=?", (old,))
+                db.execute("DELETE FROM mailboxes WHERE address=?", (old,))
 
     def forget_box(self, address: str) -> None:
         """The user deleted the box: it and its mail go."""
+        address = normal_address(address)
         with self._transaction() as db:
+            self._remember_removed(db, "mailbox=?", (address,))
             db.execute("DELETE FROM messages WHERE mailbox=?", (address,))
             db.execute("DELETE FROM mailboxes WHERE address=?", (address,))
+            self._next_seq(db, "boxes")
 
     def mark_gone(self, address: str) -> None:
         """The server no longer knows the box (expired): keep it and its mail, stop polling it."""
         with self._transaction() as db:
-            db.execute("UPDATE mailboxes SET gone_at=COALESCE(gone_at, ?) WHERE address=?", (self._clock(), address))
+            db.execute("UPDATE mailboxes SET gone_at=COALESCE(gone_at, ?), polling_until=NULL WHERE address=?",
+                       (self._clock(), normal_address(address)))
+            self._next_seq(db, "boxes")
+
+    def note_miss(self, address: str) -> int:
+        """A 404 that may not be the API's own word (a proxy's page): counted, not believed; returns the count."""
+        with self._transaction() as db:
+            db.execute("UPDATE mailboxes SET misses = misses + 1, polling_until=NULL WHERE address=?",
+                       (normal_address(address),))
+            row = db.execute("SELECT misses FROM mailboxes WHERE address=?", (normal_address(address),)).fetchone()
+        return row[0] if row else 0
+
+    def claim_poll(self, address: str, now: float, lease: float) -> bool:
+        """Take the right to poll a box until now + lease; False when another process holds it."""
+        with self._transaction() as db:
+            taken = db.execute("""UPDATE mailboxes SET polling_until=? WHERE address=?
+                                  AND (polling_until IS NULL OR polling_until <= ?)""",
+                               (now + lease, normal_address(address), now)).rowcount
+        return taken == 1
+
+    def release_poll(self, address: str) -> None:
+        """A poll failed: the lease goes, so another process may try."""
+        with self._transaction() as db:
+            db.execute("UPDATE mailboxes SET polling_until=NULL WHERE address=?", (normal_address(address),))
 
     # Counted through the indexes (a join over the messages took 30 ms for a box of 100,000).
     _BOX_QUERY = """SELECT b.*, (SELECT COUNT(*) FROM messages m WHERE m.mailbox = b.address) AS total,
@@ -247,27 +390,47 @@ class Store:
                             WHERE m.mailbox = b.address AND m.seen = 0 AND m.server_seen = 0) AS unread
                     FROM mailboxes b"""
 
-    def boxes(self) -> list[StoredBox]:
-        """Every box, newest first."""
+    def boxes(self, counts: bool = True) -> list[StoredBox]:
+        """Every box, newest first (without `counts`, total and unread are 0 and nothing is counted)."""
+        query = self._BOX_QUERY if counts else "SELECT * FROM mailboxes b"
         with self._lock:
-            rows = self._db.execute(self._BOX_QUERY + " ORDER BY b.added_at DESC, b.address").fetchall()
+            rows = self._db.execute(query + " ORDER BY b.added_at DESC, b.address").fetchall()
         return [_row_to_box(r) for r in rows]
 
     def box(self, address: str) -> StoredBox | None:
         with self._lock:
-            row = self._db.execute(self._BOX_QUERY + " WHERE b.address=?", (address,)).fetchone()
+            row = self._db.execute(self._BOX_QUERY + " WHERE b.address=?", (normal_address(address),)).fetchone()
         return _row_to_box(row) if row else None
+
+    # --- quota ---------------------------------------------------------------------------------------------------
+
+    def save_quota(self, quota: Quota) -> None:
+        """The quota as the newest answer told it, for every process to pace itself by."""
+        value = json.dumps([quota.limit, quota.used, quota.remaining, quota.reset_raw, self._clock()])
+        with self._transaction() as db:
+            db.execute("INSERT INTO meta (name, value) VALUES ('quota', ?) "
+                       "ON CONFLICT(name) DO UPDATE SET value=excluded.value", (value,))
+
+    def quota(self) -> tuple[Quota, float] | None:
+        """The newest quota any process saw, and when it saw it."""
+        try:
+            limit, used, remaining, reset_raw, at = json.loads(self._meta("quota", "null"))
+        except (TypeError, ValueError):
+            return None
+        return Quota(limit=limit, used=used, remaining=remaining, reset=parse_time(reset_raw),
+                     reset_raw=reset_raw), at
 
     # --- messages ------------------------------------------------------------------------------------------------
 
     def record_poll(self, address: str, messages: Iterable[Message]) -> PollResult:
         """Upsert what a poll returned, in one transaction; report which ids are new and which changed.
 
-        Messages the server no longer lists stay: mail outlives its box.
+        Messages the server no longer lists stay: mail outlives its box. The box is alive again, and polled now.
         """
-        result = PollResult()
+        address = normal_address(address)
         now = self._clock()
         with self._transaction() as db:
+            result = PollResult(seq=self._next_seq(db))
             known = {row[0]: (row[1], row[2]) for row in db.execute(
                 "SELECT id, digest, server_seen FROM messages WHERE mailbox=?", (address,))}
             for message in messages:
@@ -275,33 +438,38 @@ class Store:
                 before = known.get(message.id)
                 if before == (digest, int(message.is_seen)):
                     continue
-                if before is None:
-                    result.new.append(message.id)
-                else:
-                    result.changed.append(message.id)
-                self._upsert_message(db, message, address, digest, now)
-            db.execute("UPDATE mailboxes SET polled_at=?, gone_at=NULL WHERE address=?", (now, address))
+                (result.new if before is None else result.changed).append(message.id)
+                known[message.id] = (digest, int(message.is_seen))  # a duplicate id in one answer counts once
+                self._upsert_message(db, message, address, digest, now, result.seq)
+            was_gone = db.execute("SELECT gone_at IS NOT NULL FROM mailboxes WHERE address=?", (address,)).fetchone()
+            db.execute("""UPDATE mailboxes SET polled_at=?, polling_until=NULL, misses=0, gone_at=NULL,
+                            first_poll_seq=COALESCE(first_poll_seq, ?) WHERE address=?""", (now, result.seq, address))
+            if was_gone and was_gone[0]:  # a box thought gone answered: every process shows it alive again
+                self._next_seq(db, "boxes")
         return result
 
     def save_message(self, message: Message) -> None:
         """Store one message read on its own (endpoint 6)."""
         with self._transaction() as db:
-            self._upsert_message(db, message, message.mailbox, _digest(message), self._clock())
+            self._upsert_message(db, message, normal_address(message.mailbox), _digest(message), self._clock(),
+                                 self._next_seq(db))
 
     def _upsert_message(self, db: sqlite3.Connection, message: Message, address: str, digest: str,
-                        now: float) -> None:
+                        now: float, seq: int) -> None:
         received = message.received_at.timestamp() if message.received_at else None
         attachments = json.dumps([a.to_json() for a in message.attachments])
         db.execute(
-            """INSERT INTO messages (id, mailbox, subject, from_name, from_email, received_raw, received_ts,
-                                     is_html, content, attachments, server_seen, fetched_at, digest)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(id) DO UPDATE SET subject=excluded.subject, from_name=excluded.from_name,
+            """INSERT INTO messages (mailbox, id, subject, from_name, from_email, received_raw, received_ts,
+                                     is_html, content, attachments, server_seen, fetched_at, digest, first_seq, seq)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(mailbox, id) DO UPDATE SET subject=excluded.subject, from_name=excluded.from_name,
                  from_email=excluded.from_email, received_raw=excluded.received_raw,
                  received_ts=excluded.received_ts, is_html=excluded.is_html, content=excluded.content,
-                 attachments=excluded.attachments, server_seen=excluded.server_seen, digest=excluded.digest""",
-            (message.id, address, message.subject, message.from_name, message.from_email, message.received_raw,
-             received, int(message.is_html), message.content, attachments, int(message.is_seen), now, digest),
+                 attachments=excluded.attachments, server_seen=excluded.server_seen, digest=excluded.digest,
+                 seq=excluded.seq""",
+            (address, message.id, message.subject, message.from_name, message.from_email, message.received_raw,
+             received, int(message.is_html), message.content, attachments, int(message.is_seen), now, digest, seq,
+             seq),
         )
 
     def messages(self, address: str) -> list[StoredMessage]:
@@ -309,17 +477,18 @@ class Store:
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM messages WHERE mailbox=? ORDER BY received_ts DESC, fetched_at DESC, id",
-                (address,)).fetchall()
+                (normal_address(address),)).fetchall()
         return [_row_to_message(r) for r in rows]
 
     # Columns in Summary's order, so rows become Summaries without a Python-level step per field.
-    _SUMMARY_QUERY = ("SELECT id, subject, from_name, from_email, received_ts, received_raw, "
-                      "seen = 0 AND server_seen = 0, coalesce(json_array_length(attachments), 0) "
-                      "FROM messages WHERE mailbox=?")
+    _SUMMARY_COLUMNS = ("id, subject, from_name, from_email, received_ts, received_raw, "
+                        "seen = 0 AND server_seen = 0, coalesce(json_array_length(attachments), 0), mailbox")
+    _SUMMARY_QUERY = f"SELECT {_SUMMARY_COLUMNS} FROM messages WHERE mailbox=?"
     _NEWEST_FIRST = " ORDER BY received_ts DESC, fetched_at DESC, id"
 
     def summaries(self, address: str, ids: Iterable[str] | None = None, limit: int | None = None) -> list[Summary]:
         """List rows for a box (or only the given ids, or only the newest `limit`), newest first."""
+        address = normal_address(address)
         with self._lock:
             cursor = self._db.cursor()
             cursor.row_factory = None  # plain tuples: a box of 100,000 loads in a third less time
@@ -336,19 +505,98 @@ class Store:
                 rows.sort(key=lambda r: -r[4] if r[4] is not None else float("inf"))
         return list(map(Summary._make, rows))
 
+    def changes_since(self, seq: int, addresses: Iterable[str] | None = None) -> Changes:
+        """Every message stored or changed after write number `seq` (of the given boxes, or all), and every one
+        removed: what a process that has read up to `seq` has not seen, whoever fetched it."""
+        wanted = None if addresses is None else {normal_address(a) for a in addresses}
+        with self._lock:
+            self._db.execute("BEGIN")  # one snapshot: the rows, the removals and the number agree
+            try:
+                last = self._db.execute("SELECT value FROM meta WHERE name='seq'").fetchone()
+                last = last[0] if last else 0
+                if last <= seq:
+                    rows, removed = [], []
+                else:
+                    rows = self._db.execute(
+                        f"SELECT {self._SUMMARY_COLUMNS}, m.first_seq, b.first_poll_seq FROM messages m "
+                        "LEFT JOIN mailboxes b ON b.address = m.mailbox WHERE m.seq > ? ORDER BY m.seq, m.rowid",
+                        (seq,)).fetchall()
+                    removed = self._db.execute("SELECT mailbox, id FROM removed WHERE seq > ? ORDER BY seq",
+                                               (seq,)).fetchall()
+                boxes = self._db.execute("SELECT value FROM meta WHERE name='boxes'").fetchone()
+            finally:
+                self._db.execute("COMMIT")
+        found = tuple((Summary._make(tuple(r)[:9]), r[9], r[10]) for r in rows if wanted is None or r[8] in wanted)
+        gone = tuple((r[0], r[1]) for r in removed if wanted is None or r[0] in wanted)
+        return Changes(found, gone, max(last, seq), boxes[0] if boxes else 0)
+
     def count(self, address: str) -> int:
         with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM messages WHERE mailbox=?", (address,)).fetchone()[0]
+            return self._db.execute("SELECT COUNT(*) FROM messages WHERE mailbox=?",
+                                    (normal_address(address),)).fetchone()[0]
 
-    def message(self, message_id: str) -> StoredMessage | None:
+    def message(self, message_id: str, mailbox: str | None = None) -> StoredMessage | None:
+        """One message; by id alone (the command line's `tmail read ID`), the one fetched last."""
         with self._lock:
-            row = self._db.execute("SELECT * FROM messages WHERE id=?", (message_id,)).fetchone()
+            if mailbox is None:
+                row = self._db.execute("SELECT * FROM messages WHERE id=? ORDER BY fetched_at DESC LIMIT 1",
+                                       (message_id,)).fetchone()
+            else:
+                row = self._db.execute("SELECT * FROM messages WHERE mailbox=? AND id=?",
+                                       (normal_address(mailbox), message_id)).fetchone()
         return _row_to_message(row) if row else None
 
-    def mark_seen(self, message_id: str) -> None:
+    def mark_seen(self, message_id: str, mailbox: str | None = None) -> None:
+        where, args = self._message_key(message_id, mailbox)
         with self._transaction() as db:
-            db.execute("UPDATE messages SET seen=1 WHERE id=?", (message_id,))
+            db.execute(f"UPDATE messages SET seen=1, seq=? WHERE {where} AND seen=0", (self._next_seq(db), *args))
 
-    def delete_message(self, message_id: str) -> None:
+    def delete_message(self, message_id: str, mailbox: str | None = None) -> None:
+        where, args = self._message_key(message_id, mailbox)
         with self._transaction() as db:
-            db.execute("DELETE FROM messages WHERE id=?", (message_id,))
+            self._remember_removed(db, where, args)
+            db.execute(f"DELETE FROM messages WHERE {where}", args)
+
+    @staticmethod
+    def _message_key(message_id: str, mailbox: str | None) -> tuple[str, tuple[str, ...]]:
+        if mailbox is None:
+            return "id=?", (message_id,)
+        return "mailbox=? AND id=?", (normal_address(mailbox), message_id)
+
+    def _remember_removed(self, db: sqlite3.Connection, where: str, args: tuple) -> None:
+        """Deletions are changes too: other processes drop the rows they show."""
+        now = self._clock()
+        seq = self._next_seq(db)
+        db.execute(f"INSERT INTO removed (mailbox, id, seq, at) SELECT mailbox, id, ?, ? FROM messages WHERE {where}",
+                   (seq, now, *args))
+        db.execute("DELETE FROM removed WHERE at < ?", (now - REMOVED_KEPT,))
+
+
+def _create_or_migrate(db: sqlite3.Connection) -> None:
+    """Create the tables, or bring a store from an earlier version up to this one, keeping every message."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"The mail store was written by a newer tmail (version {version}); update tmail.")
+    old_messages = "messages" in tables and version < 3
+    if old_messages:
+        db.execute("ALTER TABLE messages RENAME TO messages_v2")
+        for (index,) in db.execute("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='messages_v2' "
+                                   "AND sql IS NOT NULL").fetchall():
+            db.execute(f'DROP INDEX "{index}"')
+    if "mailboxes" in tables and version < 3:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(mailboxes)")}
+        for name, kind in (("misses", "INTEGER NOT NULL DEFAULT 0"), ("polling_until", "REAL"),
+                           ("first_poll_seq", "INTEGER")):
+            if name not in columns:
+                db.execute(f"ALTER TABLE mailboxes ADD COLUMN {name} {kind}")
+        db.execute("UPDATE OR IGNORE mailboxes SET address=lower(address)")
+        db.execute("UPDATE mailboxes SET first_poll_seq=0 WHERE polled_at IS NOT NULL")
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    if old_messages:
+        db.execute(f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}, first_seq, seq) "
+                   f"SELECT lower(mailbox), {_MESSAGE_COLUMNS.split(', ', 1)[1]}, 0, 0 FROM messages_v2")
+        db.execute("DROP TABLE messages_v2")
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

@@ -33,7 +33,7 @@ def status(app) -> str:
     ("truncated", "broke off"),
     ("status_false", "Something went wrong on our side"),
     ("drop", "broke off"),
-    ("429", "quota is used up"),
+    ("429", "limiting requests (429)"),
 ])
 async def test_poll_failures_are_explained_keep_the_mail_and_recover(emulator, tmp_path, mode, words):
     app = make_app(emulator, tmp_path)
@@ -92,7 +92,7 @@ async def test_box_expiring_while_reading_keeps_its_mail(emulator, tmp_path):
         messages = await rows_shown(pilot, 1)
         await pilot.press("enter")
         del emulator.boxes[address]  # gone on the server (expired or deleted elsewhere)
-        await wait_for(pilot, lambda: "has expired; its mail stays here" in status(app))
+        await wait_for(pilot, lambda: any("has expired; its mail stays here" in n for n in notifications(app)))
         assert "read me later" in lines(messages)[0]
         assert "expired" in lines(app.screen.query_one(MailboxList))[1]
         assert app.store.box(address).gone_at is not None

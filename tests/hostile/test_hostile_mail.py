@@ -123,6 +123,7 @@ def test_watch_output_is_sanitised(home, emulator):
     proc = subprocess.Popen([sys.executable, "-m", "tmail_tui", "watch", address, "--interval", "0.2"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        assert proc.stderr.readline().startswith("Watching")
         emulator.deliver(address, FeedMessage(f"{ESC}]0;owned\x07 hi", f"{ESC}[2J", "x@evil.example", "b"))
         line = proc.stdout.readline()
         assert "␛]0;owned␇ hi" in line and not forbidden(line.rstrip("\n"))

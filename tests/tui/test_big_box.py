@@ -40,7 +40,8 @@ async def test_the_rest_of_a_big_box_loads_behind_the_first_rows(emulator, tmp_p
     monkeypatch.setattr(app.store, "summaries", slow_full_load)
     async with app.run_test(size=SIZE) as pilot:
         messages = app.screen.query_one(MessageList)
-        assert messages.row_count == 1000 and not messages.complete
+        await wait_for(pilot, lambda: messages.row_count == 1000, what="the first rows")
+        assert not messages.complete
         assert "Old message 999" in lines(messages)[0]  # newest first, at once
         await pilot.pause(0.3)
         assert full_loads == []  # nobody asked for the rest yet
@@ -71,6 +72,7 @@ async def test_a_filter_searches_the_rows_not_loaded_yet(emulator, tmp_path, mon
     app.store.record_poll(address, old_mail(address, 1000))
     async with app.run_test(size=SIZE) as pilot:
         messages = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: messages.row_count == 1000, what="the first rows")
         assert not messages.complete
         await pilot.press("slash", *"message 7", "enter")
         await wait_for(pilot, lambda: messages.complete, what="the full load")

@@ -17,7 +17,9 @@ SIZE = (120, 36)
 
 async def settle(pilot) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, MailScreen))
+    await wait_for(pilot, lambda: isinstance(app.screen, MailScreen) and app.screen.query("#boxes")
+                   and app.screen.sidebar.selected is not None,
+                   what="the mailboxes")
     await pilot.press("r")  # the clock is frozen: ask for the poll instead of waiting for it
     await wait_for(pilot, lambda: app.screen.query_one("#status").last_poll is not None, what="the first poll")
     for field in app.query(Input):

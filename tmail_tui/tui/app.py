@@ -1,29 +1,39 @@
-"""The Textual app: owns the services (store, API client, polling policy, clock) and the screens.
+"""The Textual app: owns the core's services (store, API client, workflows, the watcher) and the screens.
 
-Data flows one way: workers call the client and write the store, then tell the widgets what changed;
-widgets only render what the store holds.
+Data flows one way: the watcher (one worker, owned here) polls and writes the store, and its events go to the mail
+screen as Textual messages (tui/messages.py); the screen routes them to widgets, which only render. Actions call the
+workflows (core/mailboxes.py), which write the store; the watcher then reports what changed like any other change.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from .. import config as config_module
 from ..api import TempMailClient, TmailError
 from ..config import Config
 from ..converter import Converter
 from ..demo import DEMO_KEY, DemoSession
-from .keys import KEYS
+from ..mailboxes import Mailboxes
 from ..poller import PollPolicy
+from ..sanitize import one_line
+from ..store import Store
+from ..watcher import Watcher
+from .keys import KEYS
+from .messages import message_for
 from .screens.first_run import FirstRunScreen
 from .screens.mail import MailScreen
-from ..store import Store
+
+RESTART_AFTER = 5.0  # seconds before a watcher that died of a bug is started again
 
 
 class TmailApp(App[None]):
@@ -43,6 +53,9 @@ class TmailApp(App[None]):
         self.demo_feed_interval = demo_feed_interval
         self.store = store
         self.api = api
+        self.mailboxes: Mailboxes | None = None
+        self.watcher: Watcher | None = None
+        self.mail_screen: MailScreen | None = None
         if demo:
             self._start_demo()
         elif self.api is None and config.api_key:
@@ -52,6 +65,7 @@ class TmailApp(App[None]):
                 self.startup_problem = str(exc)
         if self.store is None and self.api is not None:
             self.store = Store(config.store_path)
+        self._connect()
 
     @property
     def demo(self) -> bool:
@@ -63,14 +77,24 @@ class TmailApp(App[None]):
         self.api = TempMailClient(DEMO_KEY, self.demo_session.base_url)
         self.sub_title = "demo: local emulator, nothing leaves this machine"
 
+    def _connect(self) -> None:
+        if self.api is not None and self.store is not None:
+            self.mailboxes = Mailboxes(self.api, self.store)
+            self.watcher = Watcher(self.api, self.store, self.policy, clock=self.clock)
+
     def get_default_screen(self) -> Screen:
         # The mail screen is the app's first screen (not pushed over an empty one): the first frame is mail.
-        return MailScreen() if self.api is not None and self.store is not None else super().get_default_screen()
+        if self.watcher is None:
+            return super().get_default_screen()
+        self.mail_screen = MailScreen()
+        return self.mail_screen
 
     def on_mount(self) -> None:
-        if self.api is None or self.store is None:
+        if self.watcher is None:
             self.push_screen(FirstRunScreen(str(config_module.config_path()), self.startup_problem),
                              callback=self._first_run_done)
+        else:
+            self.watch_mail()
 
     def _first_run_done(self, result: tuple[str, str] | None) -> None:
         kind, key = result or ("", "")
@@ -90,14 +114,32 @@ class TmailApp(App[None]):
         else:
             self.exit()
             return
-        self.push_screen(MailScreen())
+        self._connect()
+        self.mail_screen = MailScreen()
+        self.push_screen(self.mail_screen)
+        self.watch_mail()
+
+    @work(group="watcher", exclusive=True, exit_on_error=False)
+    async def watch_mail(self) -> None:
+        """The one poll loop: its events go to the mail screen, whichever screen is on top."""
+        async for event in self.watcher.events():
+            if self.mail_screen is not None:
+                self.mail_screen.post_message(message_for(event))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "watcher" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(one_line(f"Checking for mail stopped ({type(error).__name__}: {error}); it starts again in "
+                                 f"{RESTART_AFTER:g}s.", 400), title="Something went wrong", severity="error",
+                        markup=False)
+            self.set_timer(RESTART_AFTER, self.watch_mail)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """tmail's own actions, and the theme; not Textual's generic commands (keys panel, maximise, screenshot)."""
+        yield SystemCommand("Theme", "Change the colours", self.action_change_theme)
         if isinstance(screen, MailScreen):
             for key in KEYS:
-                if key.action != "quit":
-                    yield SystemCommand(key.label, f"{key.help} ({key.shown})", partial(screen.run_action, key.action))
+                yield SystemCommand(key.label, f"{key.help} ({key.shown})", partial(screen.run_action, key.action))
 
     @property
     def download_dir(self) -> Path:
@@ -108,6 +150,6 @@ class TmailApp(App[None]):
         if self.api is not None:
             await self.api.aclose()
         if self.store is not None:
-            self.store.close()
+            await asyncio.to_thread(self.store.close)
         if self.demo_session is not None:
             self.demo_session.close()

@@ -32,13 +32,27 @@ class MailboxList(VirtualList):
         index = next((i for i, b in enumerate(boxes) if b.address == current), self.cursor)
         self.set_row_count(len(boxes), cursor=index)
 
+    def update_box(self, box: StoredBox) -> None:
+        """One box's counts or state changed: redraw its row only."""
+        for index, shown in enumerate(self.boxes):
+            if shown.address == box.address:
+                self.boxes[index] = box
+                self.refresh_row(index)
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick)
+
     @property
     def selected(self) -> StoredBox | None:
         return self.boxes[self.cursor] if 0 <= self.cursor < len(self.boxes) else None
 
     def tick(self) -> None:
-        """The countdowns moved on: redraw (only the visible rows are drawn)."""
-        self.refresh_all_rows()
+        """The countdowns moved on: redraw the rows of live boxes with a known expiry (only visible lines are
+        drawn, and an unchanged line is not repainted)."""
+        now = self.clock()
+        for index, box in enumerate(self.boxes):
+            if box.expire_at is not None and not box.is_expired(now - 1):
+                self.refresh_row(index)
 
     def render_row(self, index: int, line: int, width: int) -> Text:
         box = self.boxes[index]

@@ -31,6 +31,7 @@ class MessageList(VirtualList):
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
+        self.box: str | None = None  # the mailbox whose rows these are
         self.all_rows: list[Summary] = []
         self.rows: list[Summary] = []  # what is shown: all_rows through the filter
         self.filter_text = ""
@@ -52,10 +53,18 @@ class MessageList(VirtualList):
     def complete(self) -> bool:
         return len(self.all_rows) >= self.total
 
+    def show_box(self, address: str | None) -> None:
+        """Another box is selected: its rows are being read (`show` follows); rows reported meanwhile are kept."""
+        self.box = address
+        self.show([])
+
     def show(self, rows: list[Summary], total: int | None = None) -> None:
-        """Replace every row (a new box was selected): `rows` are the newest `total`, or all of them."""
-        self.all_rows = rows
-        self.total = len(rows) if total is None else max(total, len(rows))
+        """Every row of the box (`rows` are the newest `total`, or all of them), and any row `upsert` added since
+        `show_box` that the read missed."""
+        known = {r.id for r in rows}
+        extra = [r for r in self.all_rows if r.id not in known]
+        self.all_rows = sorted(extra + rows, key=_sort_key) if extra else rows
+        self.total = len(self.all_rows) if total is None else max(total + len(extra), len(self.all_rows))
         self.edits = 0
         self._wanted = False
         self._senders.clear()

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from ...api.models import Message
-from ...formatting import local_time, sender
+from ...formatting import headers
 from ...render import RenderedBody, human_size
 from ...sanitize import one_line, safe_filename
 from .text_view import TextView
@@ -57,13 +57,7 @@ class Reader(Vertical):
 
     def _headers(self, message: Message) -> Text:
         text = Text()
-        rows = [
-            ("From", sender(message.from_name, message.from_email)),
-            ("To", one_line(message.mailbox) or "(unknown)"),
-            ("Date", local_time(message.received_at, message.received_raw, seconds=True)),
-            ("Subject", one_line(message.subject, 500) or "(no subject)"),
-        ]
-        for label, value in rows:
+        for label, value in headers(message, seconds=True):
             text.append(f"{label + ':':<9}", style="bold")
             text.append(value + "\n")
         if message.attachments:

@@ -1,4 +1,8 @@
-"""The status line: last and next poll, quota remaining and reset, and the current connection problem if any."""
+"""The status line: the current problem (until it is over), a paused quota, the last and next check, the quota.
+
+Its state is reactive attributes set by the screen as the watcher reports; the line repaints when one changes, and a
+one-second timer repaints it only while a countdown is on it (and only when the text really changed).
+"""
 
 from __future__ import annotations
 
@@ -7,51 +11,63 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from ...api.models import Quota
 from ...formatting import duration
 from ...sanitize import one_line
 
 
-class StatusLine(Static):
+class StatusLine(Widget):
     DEFAULT_CSS = """
     StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
+    problem: reactive[str] = reactive("")
+    paused_until: reactive[float | None] = reactive(None)
+    last_poll: reactive[float | None] = reactive(None)
+    next_poll: reactive[float | None] = reactive(None)
+    checking: reactive[bool] = reactive(False)
+    quota: reactive[Quota | None] = reactive(None)
+
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
-        super().__init__(id=id, markup=False)
+        super().__init__(id=id)
         self.clock = clock
-        self.last_poll: float | None = None
-        self.next_poll: float | None = None
-        self.quota: Quota | None = None
-        self.problem = ""
-        self.paused = ""
         self._shown: Text | None = None
 
-    def compose_text(self) -> Text:
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        if self.next_poll is not None or self.paused_until is not None or self.quota is not None:
+            if self._line() != self._shown:  # an unchanged line is not repainted
+                self.refresh()
+
+    def render(self) -> Text:
+        self._shown = self._line()
+        return self._shown
+
+    def _line(self) -> Text:
         now = self.clock()
         text = Text()
         if self.problem:
-            text.append("⚠ " + one_line(self.problem, 120) + "  ", style="bold red")
-        if self.paused:
-            text.append(one_line(self.paused, 100) + "  ", style="bold yellow")
-        if self.last_poll is not None:
+            text.append("⚠ " + one_line(self.problem, 160) + "  ", style="bold red")
+        if self.paused_until is not None:
+            reset = datetime.fromtimestamp(self.paused_until).strftime("%Y-%m-%d %H:%M")
+            text.append(f"Quota used up: checking resumes at {reset}  ", style="bold yellow")
+        if self.checking:
+            text.append("checking…")
+        elif self.last_poll is not None:
             text.append(f"checked {datetime.fromtimestamp(self.last_poll).strftime('%H:%M:%S')}")
         else:
             text.append("not checked yet")
-        if self.next_poll is not None and not self.paused:
-            text.append(f" · next in {max(int(self.next_poll - now), 0)}s")
+        if self.next_poll is not None and self.paused_until is None and not self.checking:
+            text.append(f" · next in {max(round(self.next_poll - now), 0)}s")
         quota = self.quota
-        if quota is not None and quota.remaining is not None:
+        if quota is not None and quota.remaining is not None and quota.remaining >= 0:
             of = f" of {quota.limit:,}" if quota.limit else ""
             text.append(f" · quota {quota.remaining:,}{of} left")
-            if quota.reset is not None:
+            if quota.reset is not None and quota.reset.timestamp() > now:
                 text.append(f", resets in {duration(quota.reset.timestamp() - now)}")
         return text
-
-    def refresh_status(self) -> None:
-        text = self.compose_text()
-        if text != self._shown:  # an unchanged line is not repainted
-            self._shown = text
-            self.update(text)

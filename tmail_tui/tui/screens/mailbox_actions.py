@@ -1,0 +1,127 @@
+"""The mail screen's mailbox keys: n N e a D c r. Each asks what it must (a dialog), calls one workflow of the core
+(mailboxes.py) and says what happened; the sidebar follows from the watcher's report, like any other change."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from ...api import TmailError
+from ...sanitize import one_line
+from .add_address import AddAddressScreen
+from .confirm import ConfirmScreen
+from .mailbox_form import MailboxFormScreen
+
+if TYPE_CHECKING:
+    from .mail import MailScreen
+
+
+class MailboxActions:
+    @work(group="new", exit_on_error=False)
+    async def action_new_random(self: MailScreen) -> None:
+        try:
+            box = await self.app.mailboxes.create()
+        except TmailError as exc:
+            self.error(exc)
+            return
+        self.select_when_shown(box.email)
+        self.notify(f"Created {one_line(box.email)}. Press c to copy it.", markup=False)
+
+    @work(group="demo", exit_on_error=False)
+    async def seed_demo(self: MailScreen) -> None:
+        """The demo starts with two boxes; the emulator fills them with mail of every kind."""
+        for _ in range(2):
+            box = await self.app.mailboxes.create()
+        self.select_when_shown(box.email)
+
+    async def domain_choices(self: MailScreen) -> list[tuple[str, str]] | None:
+        try:
+            domains = await self.app.mailboxes.domains()
+        except TmailError as exc:
+            self.error(exc)
+            return None
+        return [(d.domain, f"{one_line(d.domain)} ({one_line(d.type) or '?'})") for d in domains]
+
+    @work(group="new", exit_on_error=False)
+    async def action_new_named(self: MailScreen) -> None:
+        domains = await self.domain_choices()
+        if domains is None:
+            return
+        choice = await self.app.push_screen_wait(MailboxFormScreen("New mailbox", domains))
+        if choice is None:
+            return
+        try:
+            box = await self.app.mailboxes.create_named(*choice)
+        except TmailError as exc:
+            self.error(exc)
+            return
+        self.select_when_shown(box.email)
+        self.notify(f"Created {one_line(box.email)}.", markup=False)
+
+    @work(group="rename", exit_on_error=False)
+    async def action_rename(self: MailScreen) -> None:
+        box = self.selected_box
+        if box is None or box.is_expired(self.app.clock()):
+            self.notify("Select a live mailbox to rename.", severity="warning", markup=False)
+            return
+        domains = await self.domain_choices()
+        if domains is None:
+            return
+        name, _, domain = box.address.partition("@")
+        choice = await self.app.push_screen_wait(
+            MailboxFormScreen(f"Change {one_line(box.address)}", domains, name=name, domain=domain))
+        if choice is None:
+            return
+        try:
+            renamed = await self.app.mailboxes.rename(box.address, *choice)
+        except TmailError as exc:
+            self.error(exc)
+            return
+        self.select_when_shown(renamed.email)
+        self.notify(f"{one_line(box.address)} is now {one_line(renamed.email)}.", markup=False)
+
+    @work(group="add", exit_on_error=False)
+    async def action_add_address(self: MailScreen) -> None:
+        address = await self.app.push_screen_wait(AddAddressScreen())
+        if not address:
+            return
+        try:
+            added = await self.app.mailboxes.add(address)
+        except TmailError as exc:
+            self.error(exc, f"Could not add {address}")
+            return
+        self.select_when_shown(added.address)
+        known = "is already in your list" if added.known_before else "was added"
+        self.notify(f"{one_line(added.address)} {known}.", markup=False)
+
+    @work(group="delete-box", exit_on_error=False)
+    async def action_delete_mailbox(self: MailScreen) -> None:
+        box = self.selected_box
+        if box is None:
+            return
+        detail = f"Its {box.total} message{'s' if box.total != 1 else ''} will be removed from this computer too."
+        if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {one_line(box.address)}?", detail)):
+            return
+        try:
+            await self.app.mailboxes.delete(box.address)
+        except TmailError as exc:
+            self.error(exc)
+            return
+        self.app.watcher.wake()
+        self.notify(f"Deleted {one_line(box.address)}.", markup=False)
+
+    def action_copy_address(self: MailScreen) -> None:
+        box = self.selected_box
+        if box is None:
+            return
+        self.app.copy_to_clipboard(box.address)
+        self.notify(f"Copied {one_line(box.address)} to the clipboard.", markup=False)
+
+    def action_refresh(self: MailScreen) -> None:
+        box = self.selected_box
+        if box is None:
+            return
+        if box.is_expired(self.app.clock()):
+            self.notify(f"{one_line(box.address)} looks expired: asking the server again.", markup=False)
+        self.app.watcher.check_now(box.address)

@@ -1,0 +1,314 @@
+"""The poll loop, one for the reader and the command line: which box is due, the request, the store write, and what
+came of it, as a stream of past-tense events.
+
+    watcher = Watcher(api, store)
+    async for event in watcher.events():   # MailArrived, MailStored, PollFailed, QuotaChanged, ...
+
+How a message travels: the watcher that polls a box writes the answer to the store in one transaction; then every
+watcher, in this process or another, reads the store's changes since the point it has read up to
+(`Store.changes_since`) and turns them into events. So a message fetched by `tmail watch` in another pane reaches an
+open reader as surely as one the reader fetched itself, each process sees each message once, and "new" means new to
+this watcher: first stored after it started, and not part of the first look at a box that already existed then
+(`tmail watch` on a box never fetched before does not print its old mail as new).
+
+Several processes keep one pace: a watcher claims a box in the store before polling it, and a box polled by any
+process is not due again for any of them until its interval has passed (see `PollPolicy`). The quota any process
+saw last paces all of them.
+
+Store I/O runs in threads, never on the caller's event loop. No Textual here: the reader wraps these events in
+Textual messages (tui/messages.py), the command line prints them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+
+from .api import NotFoundError, TempMailClient, TmailError
+from .api.models import Quota
+from .poller import BoxTimes, PollPolicy
+from .sanitize import one_line
+from .store import Store, StoredBox, Summary, normal_address
+
+LEASE = 60.0  # seconds a claimed poll keeps other processes off the box (after a crash, no longer than this)
+CHECK_EVERY = 2.0  # seconds between looks at the store for what other processes fetched
+MISSES_FOR_GONE = 3  # 404s in a row, not in the API's own words, before a box is believed gone
+
+
+# --- events ----------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MailArrived:
+    """Messages new to this watcher (notify the user)."""
+
+    rows: tuple[Summary, ...]
+
+
+@dataclass(frozen=True)
+class MailStored:
+    """Messages stored or changed that are not news: a first look at a box, a change, a seen flag."""
+
+    rows: tuple[Summary, ...]
+
+
+@dataclass(frozen=True)
+class MailRemoved:
+    keys: tuple[tuple[str, str], ...]  # (mailbox, id)
+
+
+@dataclass(frozen=True)
+class BoxesChanged:
+    """A box was added, renamed, deleted, found gone or alive again (by any process): reload the list of boxes."""
+
+
+@dataclass(frozen=True)
+class PollStarted:
+    address: str
+
+
+@dataclass(frozen=True)
+class PollSucceeded:
+    address: str
+    at: float
+    recovered: bool = False  # the first success after a failure: the problem is over
+
+
+@dataclass(frozen=True)
+class PollFailed:
+    address: str
+    problem: str  # for people: what happened, and that tmail retries
+    retry_at: float
+    first: bool  # the first failure of an outage (say it loudly once, not on every retry)
+
+
+@dataclass(frozen=True)
+class BoxGone:
+    address: str
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What the loop will do next: poll `address` at `at` (None: nothing is due), or wait for the quota's reset."""
+
+    address: str | None
+    at: float | None
+    paused_until: float | None = None
+
+
+@dataclass(frozen=True)
+class QuotaChanged:
+    quota: Quota
+
+
+Event = (MailArrived | MailStored | MailRemoved | BoxesChanged | PollStarted | PollSucceeded | PollFailed | BoxGone
+         | Scheduled | QuotaChanged)
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    retry_at: float | None = None
+
+
+@dataclass
+class _Cursor:
+    """How far this watcher has read the store."""
+
+    seq: int
+    boxes_version: int
+    unpolled: set[str] = field(default_factory=set)  # boxes that existed unpolled at the start: a first look
+
+
+class Watcher:
+    """Polls the boxes of the store (or only `addresses`), the box `in_view` at the fast pace."""
+
+    def __init__(self, api: TempMailClient, store: Store, policy: PollPolicy | None = None, *,
+                 clock: Callable[[], float] = time.time, addresses: Iterable[str] | None = None,
+                 in_view: str | None = None) -> None:
+        self.api = api
+        self.store = store
+        self.policy = policy or PollPolicy()
+        self.clock = clock
+        self.addresses = None if addresses is None else {normal_address(a) for a in addresses}
+        self._in_view = normal_address(in_view) if in_view else None
+        self._failures: dict[str, _Failures] = {}
+        self._not_before: dict[str, float] = {}  # boxes another process is polling: look again then
+        self._forced: set[str] = set()  # boxes the user asked to check now, whatever the policy says
+        self._failing = False
+        self._cursor: _Cursor | None = None
+        self._wake = asyncio.Event()
+        self._scheduled: Scheduled | None = None
+        self._quota: Quota | None = None
+
+    # --- steering (from the front end) -----------------------------------------------------------------------------
+
+    @property
+    def in_view(self) -> str | None:
+        return self._in_view
+
+    @in_view.setter
+    def in_view(self, address: str | None) -> None:
+        self._in_view = normal_address(address) if address else None
+        self.wake()
+
+    def wake(self) -> None:
+        """Look again now: the boxes, the box in view or the store changed."""
+        self._wake.set()
+
+    def check_now(self, address: str) -> None:
+        """`r`: poll this box now, even one thought gone or expired (the server says again whether it is)."""
+        address = normal_address(address)
+        self._failures.pop(address, None)
+        self._not_before.pop(address, None)
+        self._forced.add(address)
+        self.wake()
+
+    # --- the loop ----------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Fix the point from which mail counts as new (done by `events()` when not called before)."""
+        if self._cursor is None:
+            self._cursor = await asyncio.to_thread(self._read_start)
+
+    def _read_start(self) -> _Cursor:
+        boxes = self.store.boxes(counts=False)
+        return _Cursor(self.store.last_seq(), self.store.boxes_version(),
+                       {b.address for b in boxes if b.first_poll_seq is None})
+
+    async def events(self) -> AsyncIterator[Event]:
+        await self.start()
+        while True:
+            self._wake.clear()
+            now = self.clock()
+            boxes = [b for b in await asyncio.to_thread(self.store.boxes, False)
+                     if self.addresses is None or b.address in self.addresses]
+            for event in await self._quota_event():
+                yield event
+            times = [self._times(box) for box in boxes]
+            choice = self.policy.next_poll(times, self._in_view, now, self._quota)
+            scheduled = Scheduled(choice[0].address if choice else None, choice[1] if choice else None,
+                                  self.policy.paused_until(self._quota, now))
+            if scheduled != self._scheduled:
+                self._scheduled = scheduled
+                yield scheduled
+            due = self._forced.pop() if self._forced else choice[0].address if choice and choice[1] <= now else None
+            box = next((b for b in boxes if b.address == due), None)
+            if box is not None:
+                async for event in self._poll_claimed(box):
+                    yield event
+            for event in await self.changes():
+                yield event
+            if due is not None:
+                continue  # something else may be due at once
+            delay = CHECK_EVERY if choice is None else min(max(choice[1] - now, 0.05), CHECK_EVERY)
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+
+    def _times(self, box: StoredBox) -> BoxTimes:
+        failures = self._failures.get(box.address, _Failures())
+        retry_at = max(filter(None, (failures.retry_at, self._not_before.get(box.address))), default=None)
+        return BoxTimes(box.address, born=box.born, expires=box.expire_at.timestamp() if box.expire_at else None,
+                        gone=box.gone_at is not None, last_poll=box.polled_at, failures=failures.count,
+                        retry_at=retry_at)
+
+    async def _quota_event(self) -> list[Event]:
+        saved = await asyncio.to_thread(self.store.quota)
+        quota = saved[0] if saved else self.api.quota
+        if quota is None or quota == self._quota:
+            return []
+        self._quota = quota
+        return [QuotaChanged(quota)]
+
+    async def _poll_claimed(self, box: StoredBox) -> AsyncIterator[Event]:
+        now = self.clock()
+        if not await asyncio.to_thread(self.store.claim_poll, box.address, now, LEASE):
+            # Another process is polling it: its answer reaches us through the store. Look again shortly.
+            self._not_before[box.address] = now + CHECK_EVERY
+            return
+        self._not_before.pop(box.address, None)
+        yield PollStarted(box.address)
+        for event in await self.poll(box):
+            yield event
+
+    async def poll(self, box: StoredBox) -> list[Event]:
+        """One poll of one box and what came of it (the store is written; the mail itself comes from `changes`)."""
+        address = box.address
+        try:
+            messages = await self.api.messages(address)
+        except NotFoundError as exc:
+            return await self._not_found(box, exc)
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the loop backs off and goes on
+            await asyncio.to_thread(self.store.release_poll, address)
+            return self._failed(address, _problem(exc))
+        finally:
+            await self._save_quota()
+        await asyncio.to_thread(self.store.record_poll, address, messages)
+        self._failures.pop(address, None)
+        recovered, self._failing = self._failing, False
+        return [PollSucceeded(address, self.clock(), recovered)]
+
+    async def _save_quota(self) -> None:
+        if self.api.quota is not None and self.api.quota != self._quota:
+            await asyncio.to_thread(self.store.save_quota, self.api.quota)
+
+    async def _not_found(self, box: StoredBox, exc: NotFoundError) -> list[Event]:
+        """A 404 is believed when the API says it in its own words, or the box is past its expiry, or it comes
+        again and again; a proxy's page is not. When even the domains are not found, the base URL is wrong."""
+        address = box.address
+        expired = box.expire_at is not None and box.expire_at.timestamp() <= self.clock()
+        if not getattr(exc, "api_said", True) and not expired:
+            try:
+                await self.api.domains("free")
+            except NotFoundError:
+                await asyncio.to_thread(self.store.release_poll, address)
+                return self._failed(address, f"Every request is answered 404: the base URL looks wrong "
+                                             f"({one_line(self.api.base_url, 100)}). Check it on your API page.")
+            except TmailError:
+                pass
+            if await asyncio.to_thread(self.store.note_miss, address) < MISSES_FOR_GONE:
+                return self._failed(address, f"{one_line(str(exc), 200)} (not yet believed: asking again)")
+        await asyncio.to_thread(self.store.mark_gone, address)
+        self._failures.pop(address, None)
+        return [BoxGone(address)]
+
+    def _failed(self, address: str, problem: str) -> list[Event]:
+        now = self.clock()
+        failures = self._failures.setdefault(address, _Failures())
+        failures.count += 1
+        wait = self.policy.backoff(failures.count)
+        failures.retry_at = now + wait
+        first, self._failing = not self._failing, True
+        return [PollFailed(address, f"{problem} Retrying in {wait:.0f}s.", now + wait, first)]
+
+    async def changes(self) -> list[Event]:
+        """What the store has gained since this watcher last looked, whoever fetched it."""
+        await self.start()
+        cursor = self._cursor
+        changes = await asyncio.to_thread(self.store.changes_since, cursor.seq, self.addresses)
+        arrived: list[Summary] = []
+        stored: list[Summary] = []
+        for row, first_seq, first_poll_seq in changes.rows:
+            first_look = row.mailbox in cursor.unpolled and first_poll_seq is not None and first_seq <= first_poll_seq
+            (arrived if first_seq > cursor.seq and not first_look else stored).append(row)
+        events: list[Event] = []
+        if changes.boxes_version != cursor.boxes_version:
+            cursor.boxes_version = changes.boxes_version
+            events.append(BoxesChanged())
+        if changes.removed:
+            events.append(MailRemoved(changes.removed))
+        if stored:
+            events.append(MailStored(tuple(stored)))
+        if arrived:
+            events.append(MailArrived(tuple(arrived)))
+        cursor.seq = changes.seq
+        return events
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, TmailError):
+        return one_line(str(exc), 300)
+    return f"Unexpected trouble while checking mail ({type(exc).__name__})."
