@@ -174,7 +174,7 @@ async def polling(folder: Path) -> list[Row]:
             calls = api.calls
             before = time.thread_time()
             screen.action_refresh()
-            while api.calls == calls or screen.polling:
+            while api.calls == calls or screen.status.checking:
                 await pilot.pause(0.001)
             await pilot.pause()
             return time.thread_time() - before
