@@ -26,7 +26,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
-from .api import NotFoundError, TempMailClient, TmailError
+from .api import AuthError, NotFoundError, TempMailClient, TmailError
 from .api.models import Quota
 from .poller import BoxTimes, PollPolicy
 from .sanitize import one_line
@@ -81,6 +81,7 @@ class PollFailed:
     problem: str  # for people: what happened, and that tmail retries
     retry_at: float
     first: bool  # the first failure of an outage (say it loudly once, not on every retry)
+    key_refused: bool = False  # a 401: only another key helps
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ class Watcher:
             return await self._not_found(box, exc)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the loop backs off and goes on
             await asyncio.to_thread(self.store.release_poll, address)
-            return self._failed(address, _problem(exc))
+            return self._failed(address, _problem(exc), key_refused=isinstance(exc, AuthError))
         finally:
             await self._save_quota()
         await asyncio.to_thread(self.store.record_poll, address, messages)
@@ -275,14 +276,14 @@ class Watcher:
         self._failures.pop(address, None)
         return [BoxGone(address)]
 
-    def _failed(self, address: str, problem: str) -> list[Event]:
+    def _failed(self, address: str, problem: str, key_refused: bool = False) -> list[Event]:
         now = self.clock()
         failures = self._failures.setdefault(address, _Failures())
         failures.count += 1
         wait = self.policy.backoff(failures.count)
         failures.retry_at = now + wait
         first, self._failing = not self._failing, True
-        return [PollFailed(address, f"{problem} Retrying in {wait:.0f}s.", now + wait, first)]
+        return [PollFailed(address, f"{problem} Retrying in {wait:.0f}s.", now + wait, first, key_refused)]
 
     async def changes(self) -> list[Event]:
         """What the store has gained since this watcher last looked, whoever fetched it."""

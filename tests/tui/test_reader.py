@@ -9,7 +9,7 @@ from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
 from tmail_tui.emulator.feed import NEWSLETTER_HTML, FeedAttachment, FeedMessage
 from tmail_tui.tui.screens.confirm import ConfirmScreen
-from tmail_tui.tui.screens.first_run import FirstRunScreen
+from tmail_tui.tui.screens.api_key import KeyScreen
 from tmail_tui.tui.screens.help import HelpScreen
 from tmail_tui.tui.screens.mail import MailScreen
 from tmail_tui.tui.screens.mailbox_form import MailboxFormScreen
@@ -308,7 +308,7 @@ async def test_first_run_saves_the_key_privately(home, emulator):
     config = Config(base_url=emulator.base_url, store_path=home / "store.db")
     app = TmailApp(config)
     async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.screen, FirstRunScreen)
+        assert isinstance(app.screen, KeyScreen)
         await pilot.press(*"not a key", "enter")
         assert "no spaces" in screen_text(app)
         app.screen.query_one("#key").value = "test-key-5f1d0c9a7e"

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 
+import rich
+from rich.segment import Segments
+from rich.traceback import Traceback
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -30,7 +33,7 @@ from ..store import Store
 from ..watcher import Watcher
 from .keys import KEYS
 from .messages import message_for
-from .screens.first_run import FirstRunScreen
+from .screens.api_key import KeyScreen
 from .screens.mail import MailScreen
 
 RESTART_AFTER = 5.0  # seconds before a watcher that died of a bug is started again
@@ -60,9 +63,9 @@ class TmailApp(App[None]):
             self._start_demo()
         elif self.api is None and config.api_key:
             try:
-                self.api = TempMailClient(config.api_key, config.base_url)
+                self.api = TempMailClient(config.api_key, config.base_url, insecure=config.allow_insecure)
             except TmailError as exc:
-                self.startup_problem = str(exc)
+                self.startup_problem = f"{exc} (The key came from {config.key_source}.)"
         if self.store is None and self.api is not None:
             self.store = Store(config.store_path)
         self._connect()
@@ -91,33 +94,45 @@ class TmailApp(App[None]):
 
     def on_mount(self) -> None:
         if self.watcher is None:
-            self.push_screen(FirstRunScreen(str(config_module.config_path()), self.startup_problem),
-                             callback=self._first_run_done)
+            self.ask_for_key(self.startup_problem, first_run=True)
         else:
             self.watch_mail()
 
-    def _first_run_done(self, result: tuple[str, str] | None) -> None:
+    def ask_for_key(self, problem: str = "", first_run: bool = False) -> None:
+        """The key screen: on the first start, and to replace a key (the palette, `K`, or a 401)."""
+        self.push_screen(KeyScreen(str(config_module.config_path()), self.config.base_url,
+                                   insecure=self.config.allow_insecure, problem=problem, first_run=first_run),
+                         callback=self._key_given)
+
+    def action_change_key(self) -> None:
+        if not self.demo and not isinstance(self.screen, KeyScreen):
+            self.ask_for_key()
+
+    def _key_given(self, result: tuple[str, str] | None) -> None:
         kind, key = result or ("", "")
         if kind == "demo":
             self._start_demo()
         elif kind == "key":
             try:
                 path = config_module.save_api_key(key)
-                self.api = TempMailClient(key, self.config.base_url)
+                api = TempMailClient(key, self.config.base_url, insecure=self.config.allow_insecure)
             except (TmailError, OSError) as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                self.push_screen(FirstRunScreen(str(config_module.config_path()), str(exc)),
-                                 callback=self._first_run_done)
+                self.ask_for_key(one_line(getattr(exc, "strerror", None) or str(exc), 300),
+                                 first_run=self.watcher is None)
                 return
-            self.store = Store(self.config.store_path)
+            old, self.api = self.api, api
+            if old is not None:
+                self.call_later(old.aclose)
+            self.store = self.store or Store(self.config.store_path)
             self.notify(f"Key saved in {path} (mode 600).", markup=False)
         else:
-            self.exit()
-            return
+            return  # cancelled (the first-run screen quits by itself)
+        first = self.mail_screen is None
         self._connect()
-        self.mail_screen = MailScreen()
-        self.push_screen(self.mail_screen)
-        self.watch_mail()
+        if first:
+            self.mail_screen = MailScreen()
+            self.push_screen(self.mail_screen)
+        self.watch_mail()  # exclusive: a watcher running with the old key is cancelled
 
     @work(group="watcher", exclusive=True, exit_on_error=False)
     async def watch_mail(self) -> None:
@@ -137,9 +152,20 @@ class TmailApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """tmail's own actions, and the theme; not Textual's generic commands (keys panel, maximise, screenshot)."""
         yield SystemCommand("Theme", "Change the colours", self.action_change_theme)
+        if not self.demo:
+            yield SystemCommand("Change API key", "Enter another User API key (it is checked, then saved)",
+                                self.action_change_key)
         if isinstance(screen, MailScreen):
             for key in KEYS:
                 yield SystemCommand(key.label, f"{key.help} ({key.shown})", partial(screen.run_action, key.action))
+
+    def _fatal_error(self) -> None:
+        """A crash (a bug in tmail) ends the app with a traceback, as Textual does, but without the local
+        variables Textual shows by default: they can hold the API key or a message's contents."""
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
 
     @property
     def download_dir(self) -> Path:

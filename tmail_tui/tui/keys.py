@@ -33,6 +33,8 @@ KEYS = [
     Key("y", "copy_code", "Code", "Copy the message's verification code", "y"),
     Key("o", "links", "Links", "Open or copy one of the message's links", "o"),
     Key("c", "copy_address", "Copy address", "Copy the selected address to the clipboard", "c"),
+    Key("K", "app.change_key", "Change key", "Enter another API key (it is checked, then saved)", "K",
+        footer=False),
     Key("r", "refresh", "Refresh", "Check the selected mailbox for new mail now", "r"),
     Key("slash", "filter", "Filter", "Filter the messages by sender or subject", "/"),
     Key("question_mark", "help", "Help", "Show every key", "?"),

@@ -2,41 +2,33 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-ADDRESS = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
+from ...mailboxes import InvalidInput, check_address
+from .dialog import Dialog
 
 
-class AddAddressScreen(ModalScreen[str | None]):
-    DEFAULT_CSS = """
-    AddAddressScreen { align: center middle; }
-    AddAddressScreen > Vertical { width: 64; max-width: 95%; height: auto; border: thick $accent;
-                                  background: $surface; padding: 1 2; }
-    AddAddressScreen #add-error { color: $error; height: auto; }
-    """
+class AddAddressScreen(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("Add a mailbox you created elsewhere", style="bold"), markup=False)
             yield Input(placeholder="name@domain", id="address")
-            yield Static("", id="add-error", markup=False)
+            yield Static("", classes="error", markup=False)
+            yield Static("Enter adds it · Escape cancels", classes="hint", markup=False)
 
     @on(Input.Submitted)
     def submit(self, event: Input.Submitted) -> None:
-        address = event.value.strip()
-        if not ADDRESS.match(address):
-            self.query_one("#add-error", Static).update("That is not an e-mail address.")
-            return
-        self.dismiss(address)
+        try:
+            self.dismiss(check_address(event.value))
+        except InvalidInput:
+            self.query_one(".error", Static).update("That is not an e-mail address.")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

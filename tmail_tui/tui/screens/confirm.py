@@ -6,16 +6,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from .dialog import Dialog
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(Dialog[bool]):
     DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 64; max-width: 95%; height: auto; border: thick $error; background: $surface;
-                               padding: 1 2; }
-    ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmScreen > Vertical { border: thick $error; }
+    ConfirmScreen Horizontal { align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
     """
     BINDINGS = [

@@ -7,17 +7,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..keys import KEYS, NAVIGATION
+from .dialog import Dialog
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 76; max-width: 95%; height: auto; max-height: 90%; border: thick $accent;
-                                  background: $surface; padding: 1 2; }
+    HelpScreen > VerticalScroll { width: 76; }
     """
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 

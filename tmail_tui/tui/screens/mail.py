@@ -211,8 +211,10 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
     def on_poll_failed(self, message: watched.PollFailed) -> None:
         self.status.checking = False
         self.status.problem = message.event.problem
+        if message.event.key_refused:
+            self.status.problem = "The API key was refused (401): press K to enter another."
         if message.event.first:
-            self.notify(one_line(message.event.problem, 400), title="Cannot check mail", severity="warning",
+            self.notify(one_line(self.status.problem, 400), title="Cannot check mail", severity="warning",
                         markup=False)
 
     def on_box_gone(self, message: watched.BoxGone) -> None:

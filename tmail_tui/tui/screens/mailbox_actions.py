@@ -70,7 +70,7 @@ class MailboxActions:
             return
         name, _, domain = box.address.partition("@")
         choice = await self.app.push_screen_wait(
-            MailboxFormScreen(f"Change {one_line(box.address)}", domains, name=name, domain=domain))
+            MailboxFormScreen(f"Change {one_line(box.address)}", domains, name=name, domain=domain, verb="changes"))
         if choice is None:
             return
         try:

@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.validation import Regex
 from textual.widgets import Input, Label, Select, Static
 
-NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+from ...mailboxes import NAME, NAME_RULE
+from .dialog import Dialog
 
 
-class MailboxFormScreen(ModalScreen[tuple[str, str] | None]):
+class MailboxFormScreen(Dialog[tuple[str, str] | None]):
     """Returns (name, domain), or None when cancelled."""
 
     DEFAULT_CSS = """
-    MailboxFormScreen { align: center middle; }
-    MailboxFormScreen > Vertical { width: 64; max-width: 95%; height: auto; border: thick $accent;
-                                   background: $surface; padding: 1 2; }
     MailboxFormScreen Label { margin-top: 1; }
-    MailboxFormScreen #form-error { color: $error; height: auto; }
-    MailboxFormScreen #form-hint { color: $text-muted; margin-top: 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Enter submits from any field, the domain list included (unless its choices are open: then it picks one).
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "submit", "Create", priority=True)]
 
-    def __init__(self, title: str, domains: list[tuple[str, str]], name: str = "", domain: str | None = None) -> None:
+    def __init__(self, title: str, domains: list[tuple[str, str]], name: str = "", domain: str | None = None,
+                 verb: str = "creates") -> None:
         super().__init__()
         self.form_title = title
+        self.verb = verb
         self.domains = domains  # (domain, label)
         self.initial_name = name
         self.initial_domain = domain if domain in {d for d, _ in domains} else (domains[0][0] if domains else None)
@@ -41,26 +37,27 @@ class MailboxFormScreen(ModalScreen[tuple[str, str] | None]):
             yield Static(Text(self.form_title, style="bold"), markup=False)
             yield Label("Name (the part before the @)")
             yield Input(self.initial_name, placeholder="e.g. signup.test", id="name",
-                        validators=[Regex(NAME, failure_description="Use letters, digits, dot, dash or underscore.")])
+                        validators=[Regex(NAME.pattern, failure_description=f"Use {NAME_RULE}.")])
             yield Label("Domain")
             yield Select([(Text(label), domain) for domain, label in self.domains], value=self.initial_domain,
                          allow_blank=False, id="domain")
-            yield Static("", id="form-error", markup=False)
-            yield Static("Enter creates it · Escape cancels", id="form-hint", markup=False)
+            yield Static("", classes="error", markup=False)
+            yield Static(f"Enter {self.verb} it · Escape cancels", classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
 
-    @on(Input.Submitted, "#name")
-    def submit(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "submit" and self.query_one("#domain", Select).expanded)
+
+    def action_submit(self) -> None:
         name = self.query_one("#name", Input).value.strip()
         domain = self.query_one("#domain", Select).value
-        if not re.fullmatch(NAME, name):
-            self.query_one("#form-error", Static).update("Use letters, digits, dot, dash or underscore "
-                                                         "(starting with a letter or digit).")
+        if not NAME.fullmatch(name):
+            self.query_one(".error", Static).update(f"Use {NAME_RULE}.")
             return
         if not isinstance(domain, str):
-            self.query_one("#form-error", Static).update("Pick a domain.")
+            self.query_one(".error", Static).update("Pick a domain.")
             return
         self.dismiss((name.lower(), domain))
 

@@ -7,19 +7,18 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from .dialog import Dialog
 
-class PickScreen(ModalScreen[tuple[str, int] | None]):
+
+class PickScreen(Dialog[tuple[str, int] | None]):
     """Enter answers ("enter", index); each key of `keys` answers (its verb, index); a digit 1-9 moves to that
     choice; Escape answers None. Unpickable choices are shown but cannot be picked."""
 
     DEFAULT_CSS = """
-    PickScreen { align: center middle; }
-    PickScreen > Vertical { width: 90; max-width: 95%; height: auto; max-height: 80%;
-                            border: thick $accent; background: $surface; padding: 1 2; }
+    PickScreen > Vertical { width: 90; max-height: 80%; }
     PickScreen OptionList { height: auto; max-height: 24; margin-top: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
