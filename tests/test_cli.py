@@ -258,3 +258,72 @@ def test_against_an_independent_server_built_from_the_document(tmail, contract, 
     contract.fail_with = (503, b"<html><body>Service Unavailable</body></html>", "text/html")
     down = run("domains")
     assert down.returncode == 1 and "503" in down.stderr and "<html" not in down.stderr
+
+
+def test_login_checks_the_key_before_saving_it(tmail, emulator, home):
+    refused = tmail("login", key=None, input="wrong-key-123\n")
+    assert refused.returncode == 1 and "refused" in refused.stderr
+    assert not (home / "config" / "tmail" / "config.toml").exists()
+    accepted = tmail("login", key=None, input=KEY + "\n")
+    assert accepted.returncode == 0 and "checked and saved" in accepted.stdout
+    assert KEY not in accepted.stdout + accepted.stderr
+    assert tmail("domains", key=None).returncode == 0  # the saved key is used from now on
+    offline = tmail("login", key=None, input=KEY + "\n", base_url="http://127.0.0.1:9")
+    assert offline.returncode == 1 and "--unchecked" in offline.stderr
+    assert tmail("login", "--unchecked", key=None, input=KEY + "\n", base_url="http://127.0.0.1:9").returncode == 0
+
+
+def test_global_options_go_on_either_side_of_the_command(tmail, emulator):
+    before = tmail("--json", "domains", base_url="http://127.0.0.1:9")  # the environment's URL is wrong...
+    assert before.returncode == 1
+    for args in (("--base-url", emulator.base_url, "--json", "domains"), ("domains", "--base-url", emulator.base_url,
+                                                                          "--json")):
+        result = tmail(*args, base_url="http://127.0.0.1:9")  # ...and the option's wins, wherever it stands
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["domains"]
+
+
+def test_plain_http_to_another_machine_needs_insecure(tmail):
+    refused = tmail("domains", base_url="http://api.example.test")
+    assert refused.returncode == 1 and "in clear" in refused.stderr and "--insecure" in refused.stderr
+    allowed = tmail("domains", "--insecure", base_url="http://api.example.test")
+    assert "in clear" not in allowed.stderr  # it got as far as trying to connect
+
+
+def test_a_base_url_ending_in_api_works(tmail, emulator):
+    result = tmail("domains", base_url=emulator.base_url + "/api/")
+    assert result.returncode == 0 and "quickbox.test" in result.stdout
+
+
+def test_addresses_are_case_insensitive_and_strangers_are_not_remembered(tmail, emulator):
+    address = created(tmail)["address"]
+    emulator.deliver(address, FeedMessage("hello", "A", "a@x.example", "hi"))
+    shouting = tmail("inbox", address.upper())
+    assert shouting.returncode == 0 and "hello" in shouting.stdout
+    assert [b["address"] for b in json.loads(tmail("boxes", "--json").stdout)] == [address]
+    ghost = tmail("code", "ghost@quickbox.test", "--timeout", "2")
+    assert ghost.returncode == 1 and "not one of your mailboxes" in ghost.stderr
+    assert "ghost" not in tmail("boxes").stdout
+
+
+def test_adding_a_known_box_says_so(tmail, emulator):
+    address = created(tmail)["address"]
+    again = tmail("add", address)
+    assert again.returncode == 0 and "already in your list" in again.stdout
+
+
+def test_save_into_a_folder_that_cannot_be_one_is_one_clear_error(tmail, emulator, home):
+    address = created(tmail)["address"]
+    msg_id = emulator.deliver(address, FeedMessage("files", "A", "a@x.example", "x", attachments=[
+        FeedAttachment("a.txt", b"a"), FeedAttachment("b.txt", b"b")]))
+    tmail("inbox", address)
+    missing = tmail("save", msg_id, "--dir", str(home / "nonexistent" / "x" / "y"))
+    assert missing.returncode == 1 and missing.stderr.count("does not exist") == 1
+    assert not (home / "nonexistent").exists()
+    a_file = tmail("save", msg_id, "--dir", "/etc/passwd")
+    assert a_file.returncode == 1 and a_file.stderr.count("not a folder") == 1 and "File exists" not in a_file.stderr
+
+
+def test_the_interval_has_the_readers_floor_against_a_real_server(tmail):
+    result = tmail("watch", "a@quickbox.test", "--interval", "0.1", base_url="https://api.example.test")
+    assert result.returncode == 2 and "too often" in result.stderr

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -26,7 +28,7 @@ from rich.cells import cell_len
 
 from . import __version__
 from . import config as config_module
-from .api import NotFoundError, TempMailClient, TmailError
+from .api import AuthError, NotFoundError, TempMailClient, TmailError, check_key
 from .api.client import DOMAIN_TYPES, is_loopback
 from .api.models import Mailbox, Message
 from .codes import find_codes
@@ -126,7 +128,7 @@ def message_document(message: Message) -> str:
 class Context:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.config = config_module.load(base_url=args.base_url)
+        self.config = config_module.load(base_url=args.base_url, insecure=args.insecure)
         self._store: Store | None = None
         self._api: TempMailClient | None = None
 
@@ -142,7 +144,11 @@ class Context:
             if not self.config.api_key:
                 raise TmailError("No API key is set. Set TMAIL_API_KEY, or run `tmail` once to enter it "
                                  f"(it is kept in {config_module.config_path()}).")
-            self._api = TempMailClient(self.config.api_key, self.config.base_url)
+            try:
+                self._api = TempMailClient(self.config.api_key, self.config.base_url,
+                                           insecure=self.config.allow_insecure)
+            except TmailError as exc:
+                raise TmailError(f"{exc} (The key came from {self.config.key_source}.)") from None
         return self._api
 
     @property
@@ -315,13 +321,15 @@ async def cmd_save(ctx: Context) -> int:
     if not attachments:
         raise TmailError("This message has no attachments.")
     saved = await ctx.mailboxes.save(message, attachments, folder)
+    for warning in saved.warnings:
+        warn(warning)
     for name, why in saved.failures:
         warn(f"Could not save {name}: {why}")
     if ctx.args.json:
-        emit_json({"saved": [str(p) for p in saved.paths]})
+        emit_json({"saved": [str(f) for f in saved.files]})
     else:
-        for path in saved.paths:
-            print(clean_text(str(path), multiline=False))
+        for file in saved.files:
+            print(clean_text(str(file), multiline=False))
     return 1 if saved.failures else 0
 
 
@@ -350,8 +358,8 @@ def say_progress(event: object, address: str) -> None:
 
 async def cmd_watch(ctx: Context) -> int:
     address = check_address(ctx.args.address)
-    await known_box(ctx, address)
     watcher = ctx.watcher(address)
+    await known_box(ctx, address)
     await watcher.start()  # from here on, mail is new
     print(f"Watching {one_line(address)}. Ctrl-C stops.", file=sys.stderr, flush=True)
     async for event in watcher.events():
@@ -372,8 +380,8 @@ async def cmd_code(ctx: Context) -> int:
     """Wait for a verification code and print it: the newest message with one, or with --new one that arrives
     after the command starts."""
     address = check_address(ctx.args.address)
-    await known_box(ctx, address)
     watcher = ctx.watcher(address)
+    await known_box(ctx, address)
     await watcher.start()  # from here on, mail is new
     print(f"Waiting for a code at {one_line(address)} (up to {ctx.args.timeout:g}s).", file=sys.stderr, flush=True)
     checked: set[str] = set()  # a message's code never changes: each is converted once
@@ -416,10 +424,35 @@ async def cmd_code(ctx: Context) -> int:
     return 0
 
 
+async def cmd_login(ctx: Context) -> int:
+    """Ask for the key (never on the command line: it would show in `ps` and the shell's history), try it with one
+    request, and keep it in the config file (0600)."""
+    if sys.stdin.isatty():
+        key = getpass.getpass("User API key (from your Temp Mail API page; not shown as you paste): ")
+    else:
+        key = sys.stdin.readline()
+    key = key.strip()
+    if not key:
+        raise UsageError("No key was given.")
+    if not ctx.args.unchecked:
+        try:
+            await check_key(key, ctx.config.base_url, insecure=ctx.config.allow_insecure)
+        except AuthError:
+            raise
+        except TmailError as exc:
+            raise TmailError(f"The key could not be checked: {exc} Run `tmail login --unchecked` to keep it "
+                             "anyway.") from None
+    path = config_module.save_api_key(key)
+    print(f"Key {'saved' if ctx.args.unchecked else 'checked and saved'} in {path} (readable only by you).")
+    if os.environ.get(config_module.KEY_VARIABLE):
+        warn(f"{config_module.KEY_VARIABLE} is set in your environment: it is used instead of the saved key.")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Context], Awaitable[int]]] = {
     "domains": cmd_domains, "new": cmd_new, "rename": cmd_rename, "delete": cmd_delete, "add": cmd_add,
     "boxes": cmd_boxes, "inbox": cmd_inbox, "read": cmd_read, "save": cmd_save,
-    "delete-message": cmd_delete_message, "watch": cmd_watch, "code": cmd_code,
+    "delete-message": cmd_delete_message, "watch": cmd_watch, "code": cmd_code, "login": cmd_login,
 }
 
 
@@ -433,6 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: TMAIL_BASE_URL, the config file, or https://v1.tempmailg.com)")
         parser_.add_argument("--json", action="store_true", default=default or False,
                              help="machine-readable output (one schema: see the README)")
+        parser_.add_argument("--insecure", action="store_true", default=default or False,
+                             help="allow a plain http:// base URL to another machine (the key then travels in clear)")
     parser = argparse.ArgumentParser(
         prog="tmail", parents=[globals_before], description="A terminal mail reader for throwaway Temp Mail "
         "addresses. With no command, starts the full-screen reader.")
@@ -444,6 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_text, description=help_text, parents=[globals_after])
 
+    p = command("login", "enter your API key: it is checked with one request, then saved (mode 600)")
+    p.add_argument("--unchecked", action="store_true", help="save it even if it cannot be checked now")
     p = command("domains", "list the domains your plan allows")
     p.add_argument("--type", choices=DOMAIN_TYPES, default="free", help="free (default), premium or all")
     p = command("new", "create a mailbox (random, or with the name you choose)")
@@ -498,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from .tui.launch import run_tui
 
-        return run_tui(base_url=args.base_url, demo=args.demo)
+        return run_tui(base_url=args.base_url, demo=args.demo, insecure=args.insecure)
     try:
         return asyncio.run(run(parser, args))
     except KeyboardInterrupt:

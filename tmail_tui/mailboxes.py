@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .api import NotFoundError, PlanError, TempMailClient, TmailError
 from .api.models import Attachment, Domain, Mailbox, Message
+from .downloads import SavedFile, prepare_folder, sweep_partials
 from .sanitize import one_line
 from .store import Store, normal_address
 
@@ -58,8 +59,12 @@ class Added:
 
 @dataclass
 class Saved:
-    paths: list[Path] = field(default_factory=list)
+    files: list[SavedFile] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (attachment name, why)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f.warning for f in self.files if f.warning]
 
 
 class Mailboxes:
@@ -148,12 +153,16 @@ class Mailboxes:
         await asyncio.to_thread(self.store.mark_seen, message.id, message.mailbox)
 
     async def save(self, message: Message, attachments: list[Attachment], folder: Path) -> Saved:
-        """Download attachments into `folder`, each under a free name; one failure does not stop the others."""
+        """Download attachments into `folder`, each under a free name; one failure does not stop the others. A
+        folder that cannot be one is one error for all (DownloadError), before anything is asked of the server.
+        Stale partial files of earlier, killed downloads are swept from the folder first."""
+        folder = await asyncio.to_thread(prepare_folder, folder)
+        await asyncio.to_thread(sweep_partials, folder)
         saved = Saved()
         for attachment in attachments:
             try:
-                saved.paths.append(await self.api.download_attachment(message.id, attachment.name, folder,
-                                                                      attachment.extension))
+                saved.files.append(await self.api.download_attachment(
+                    message.id, attachment.name, folder, attachment.extension, listed_size=attachment.size))
             except (TmailError, OSError) as exc:
                 saved.failures.append((attachment.name, getattr(exc, "strerror", None) or str(exc)))
         return saved

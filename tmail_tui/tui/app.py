@@ -26,6 +26,7 @@ from ..api import TempMailClient, TmailError
 from ..config import Config
 from ..converter import Converter
 from ..demo import DEMO_KEY, DemoSession
+from ..downloads import sweep_partials
 from ..mailboxes import Mailboxes
 from ..poller import PollPolicy
 from ..sanitize import one_line
@@ -93,6 +94,7 @@ class TmailApp(App[None]):
         return self.mail_screen
 
     def on_mount(self) -> None:
+        self.sweep_downloads()
         if self.watcher is None:
             self.ask_for_key(self.startup_problem, first_run=True)
         else:
@@ -148,6 +150,11 @@ class TmailApp(App[None]):
                                  f"{RESTART_AFTER:g}s.", 400), title="Something went wrong", severity="error",
                         markup=False)
             self.set_timer(RESTART_AFTER, self.watch_mail)
+
+    @work(thread=True, group="sweep", exit_on_error=False)
+    def sweep_downloads(self) -> None:
+        """Partial files of downloads a kill cut short (a kill -9 leaves them) go at start-up."""
+        sweep_partials(self.config.download_dir)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """tmail's own actions, and the theme; not Textual's generic commands (keys panel, maximise, screenshot)."""

@@ -9,14 +9,13 @@ from ..config import load
 from ..sanitize import one_line
 
 
-def run_tui(base_url: str | None = None, demo: bool = False) -> int:
+def run_tui(base_url: str | None = None, demo: bool = False, insecure: bool = False) -> int:
     from .app import TmailApp
 
     try:
-        config = load(base_url=base_url)
-    except TmailError as exc:
+        app = TmailApp(load(base_url=base_url, insecure=insecure), demo=demo)
+    except TmailError as exc:  # a config or a store that cannot be used: the message says how to fix it
         print(f"tmail: {one_line(str(exc))}", file=sys.stderr)
         return 1
-    app = TmailApp(config, demo=demo)
     app.run()
     return app.return_code or 0

@@ -121,11 +121,17 @@ class MessageActions:
     async def save(self: MailScreen, message: Message, attachments: list[Attachment]) -> None:
         """One notice for the lot: where the files went, and which could not be saved."""
         folder = self.app.download_dir
-        saved = await self.app.mailboxes.save(message, attachments, folder)
-        if len(saved.paths) == 1:
-            self.notify(f"Saved {saved.paths[0]}", title="Attachment saved", markup=False)
-        elif saved.paths:
-            self.notify(f"Saved {len(saved.paths)} files to {folder}", title="Attachments saved", markup=False)
+        try:
+            saved = await self.app.mailboxes.save(message, attachments, folder)
+        except TmailError as exc:
+            self.error(exc)
+            return
+        if len(saved.files) == 1:
+            self.notify(f"Saved {saved.files[0]}", title="Attachment saved", markup=False)
+        elif saved.files:
+            self.notify(f"Saved {len(saved.files)} files to {folder}", title="Attachments saved", markup=False)
+        for warning in saved.warnings:
+            self.notify(one_line(warning, 300), severity="warning", markup=False)
         for name, why in saved.failures:
             self.error(TmailError(why), f"Could not save {name}")
 
