@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import signal
 import subprocess
 import sys
@@ -180,3 +181,114 @@ def test_a_store_from_the_first_version_gets_the_new_index(tmp_path):
     indexes = {row[0] for row in store._db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "messages_newest_first" in indexes and "messages_by_box" not in indexes
     assert [r.subject for r in store.summaries("a@quickbox.test")] == ["hello"]
+
+
+def test_the_same_id_in_two_boxes_is_two_messages(tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.save_box(box("a@quickbox.test"))
+    store.save_box(box("b@quickbox.test", 2))
+    store.record_poll("a@quickbox.test", [msg("same", subject="for a")])
+    second = store.record_poll("b@quickbox.test", [msg("same", subject="for b", to="b@quickbox.test")])
+    assert second.new == ["same"]
+    assert store.message("same", "a@quickbox.test").message.subject == "for a"
+    assert store.message("same", "b@quickbox.test").message.subject == "for b"
+    assert store.count("a@quickbox.test") == store.count("b@quickbox.test") == 1
+    store.delete_message("same", "b@quickbox.test")
+    assert store.message("same", "a@quickbox.test") is not None and store.count("b@quickbox.test") == 0
+
+
+def test_changes_since_see_what_any_writer_stored_once(tmp_path):
+    path = tmp_path / "t.db"
+    reader, writer = Store(path), Store(path)  # two processes, in effect: two connections
+    writer.save_box(box())
+    start = reader.last_seq()
+    writer.record_poll("a@quickbox.test", [msg("1"), msg("2")])
+    changes = reader.changes_since(start)
+    assert [row.id for row, *_ in changes.rows] == ["1", "2"] and changes.seq > start
+    assert all(first_seq > start for _, first_seq, _ in changes.rows)
+    assert reader.changes_since(changes.seq).rows == ()  # read once
+    writer.record_poll("a@quickbox.test", [msg("1"), msg("2")])  # nothing changed: nothing to read
+    assert reader.changes_since(changes.seq).rows == ()
+    writer.mark_seen("1", "a@quickbox.test")
+    [(row, first_seq, _)] = reader.changes_since(changes.seq).rows
+    assert row.id == "1" and not row.unread and first_seq <= changes.seq  # a change, not a new message
+    later = reader.last_seq()
+    writer.delete_message("2", "a@quickbox.test")
+    assert reader.changes_since(later).removed == (("a@quickbox.test", "2"),)
+
+
+def test_box_changes_move_the_boxes_version(tmp_path):
+    store = Store(tmp_path / "t.db")
+    versions = [store.boxes_version()]
+    store.save_box(box())
+    store.add_address("web@mailfly.test")
+    store.mark_gone("web@mailfly.test")
+    store.record_poll("web@mailfly.test", [])  # alive after all
+    store.forget_box("web@mailfly.test")
+    for _ in range(5):
+        versions.append(store.boxes_version())
+    assert versions[0] < versions[-1]
+    before = store.boxes_version()
+    store.record_poll("a@quickbox.test", [msg("1")])  # an ordinary poll is not a box change
+    assert store.boxes_version() == before
+
+
+def test_only_one_process_at_a_time_may_poll_a_box(tmp_path):
+    path = tmp_path / "t.db"
+    one, two = Store(path), Store(path)
+    one.save_box(box())
+    assert one.claim_poll("a@quickbox.test", now=100.0, lease=60)
+    assert not two.claim_poll("a@quickbox.test", now=101.0, lease=60)
+    assert two.claim_poll("a@quickbox.test", now=161.0, lease=60)  # a crashed poller's lease runs out
+    two.record_poll("a@quickbox.test", [])  # a finished poll frees the box
+    assert one.claim_poll("a@quickbox.test", now=162.0, lease=60)
+    one.release_poll("a@quickbox.test")  # so does a failed one
+    assert two.claim_poll("a@quickbox.test", now=163.0, lease=60)
+
+
+def test_addresses_are_stored_lower_case(tmp_path):
+    store = Store(tmp_path / "t.db")
+    assert store.add_address("Web@MailFly.Test") is True
+    assert store.add_address("web@mailfly.test") is False
+    assert [b.address for b in store.boxes()] == ["web@mailfly.test"]
+    assert store.box("WEB@mailfly.test") is not None
+
+
+def test_the_store_is_private(tmp_path):
+    folder = tmp_path / "data" / "tmail"
+    Store(folder / "tmail.db").close()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "tmail.db").stat().st_mode) == 0o600
+    (folder / "tmail.db").chmod(0o644)  # made readable by others somehow: made private again
+    Store(folder / "tmail.db").close()
+    assert stat.S_IMODE((folder / "tmail.db").stat().st_mode) == 0o600
+
+
+def test_a_store_of_the_second_version_keeps_its_mail(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "v2.db"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE mailboxes (address TEXT PRIMARY KEY, api_id TEXT NOT NULL DEFAULT '', domain TEXT NOT NULL
+            DEFAULT '', created_at TEXT NOT NULL DEFAULT '', expire_at TEXT NOT NULL DEFAULT '', token TEXT NOT NULL
+            DEFAULT '', origin TEXT NOT NULL, added_at REAL NOT NULL, gone_at REAL, polled_at REAL);
+        CREATE TABLE messages (id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, subject TEXT NOT NULL DEFAULT '',
+            from_name TEXT NOT NULL DEFAULT '', from_email TEXT NOT NULL DEFAULT '', received_raw TEXT NOT NULL
+            DEFAULT '', received_ts REAL, is_html INTEGER NOT NULL DEFAULT 0, content TEXT NOT NULL DEFAULT '',
+            attachments TEXT NOT NULL DEFAULT '[]', server_seen INTEGER NOT NULL DEFAULT 0, seen INTEGER NOT NULL
+            DEFAULT 0, fetched_at REAL NOT NULL, digest TEXT NOT NULL DEFAULT '');
+        CREATE INDEX messages_newest_first ON messages (mailbox, received_ts DESC, fetched_at DESC, id);
+        INSERT INTO mailboxes (address, origin, added_at, polled_at) VALUES ('Old@quickbox.test', 'added', 1, 5);
+        INSERT INTO messages (id, mailbox, subject, seen, fetched_at) VALUES ('m1', 'Old@quickbox.test', 'kept', 1, 1);
+        PRAGMA user_version=2;
+    """)
+    old.close()
+    store = Store(path)
+    [kept] = store.boxes()
+    assert (kept.address, kept.total, kept.unread) == ("old@quickbox.test", 1, 0)
+    assert store.message("m1", "old@quickbox.test").message.subject == "kept"
+    start = store.last_seq()
+    store.record_poll("old@quickbox.test", [msg("m2", to="old@quickbox.test")])
+    assert [row.id for row, *_ in store.changes_since(start).rows] == ["m2"]
+    assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -79,8 +79,8 @@ class PollPolicy:
         quota = readable(quota, now)
         if quota is None or quota.remaining is None:
             return 1.0
-        if quota.remaining <= 0:
-            return MAX_STRETCH  # spent, but the reset is unknown: poll now and then, carefully
+        if quota.remaining <= 0:  # spent: a known reset pauses polling until then (paused_until); an unknown one
+            return 1.0 if quota.reset is not None else MAX_STRETCH  # means poll now and then, carefully
         if quota.limit is None or quota.reset is None:
             return 1.0
         left = max(quota.reset.timestamp() - now, 1.0)

@@ -261,7 +261,7 @@ class Watcher:
         again and again; a proxy's page is not. When even the domains are not found, the base URL is wrong."""
         address = box.address
         expired = box.expire_at is not None and box.expire_at.timestamp() <= self.clock()
-        if not getattr(exc, "api_said", True) and not expired:
+        if not exc.api_said and not expired:
             try:
                 await self.api.domains("free")
             except NotFoundError:

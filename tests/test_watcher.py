@@ -1,0 +1,263 @@
+"""The poll loop shared by the reader and the command line: pacing (quota, back-off), what counts as gone, and
+"new" that is right for every process sharing one store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+import httpx
+
+from tmail_tui.api import TempMailClient
+from tmail_tui.api.models import Mailbox, Quota
+from tmail_tui.poller import MAX_STRETCH, BoxTimes, PollPolicy
+from tmail_tui.store import Store
+from tmail_tui.watcher import (BoxGone, BoxesChanged, MailArrived, MailStored, PollFailed, PollSucceeded, Scheduled,
+                               Watcher)
+
+from .conftest import KEY
+
+BOX = "box@quickbox.test"
+NOW = 1_800_000_000.0
+
+
+def at(seconds: float) -> datetime:
+    return datetime.fromtimestamp(NOW + seconds, timezone.utc)
+
+
+# --- the policy ------------------------------------------------------------------------------------------------------
+
+def policy() -> PollPolicy:
+    return PollPolicy(rng=random.Random(1))
+
+
+def test_a_spent_quota_pauses_until_its_reset_then_polling_resumes():
+    box = BoxTimes(BOX, born=NOW - 1000, last_poll=NOW - 100)
+    spent = Quota(limit=50_000, used=50_000, remaining=0, reset=at(600))
+    assert policy().paused_until(spent, NOW) == NOW + 600
+    assert policy().due_at(box, True, NOW, spent) == NOW + 600
+    assert policy().due_at(box, True, NOW + 601, spent) <= NOW + 601  # the reset passed: poll now
+
+
+def test_a_reset_in_the_past_or_unreadable_never_stops_polling():
+    box = BoxTimes(BOX, born=NOW - 1000, last_poll=NOW - 100)
+    past = Quota(limit=50_000, remaining=0, reset=at(-60))
+    assert policy().paused_until(past, NOW) is None
+    assert policy().due_at(box, True, NOW, past) <= NOW
+    unknown_reset = Quota(limit=50_000, remaining=0, reset=None)
+    assert policy().stretch(unknown_reset, NOW) == MAX_STRETCH  # carefully, but on
+    assert policy().due_at(box, True, NOW, unknown_reset) is not None
+    nonsense = Quota(limit=-1, remaining=-7, reset=None)
+    assert policy().stretch(nonsense, NOW) == 1.0 and policy().paused_until(nonsense, NOW) is None
+
+
+def test_a_quota_spent_faster_than_the_month_stretches_the_pace():
+    box = BoxTimes(BOX, born=NOW - 1000, last_poll=NOW)
+    plenty = Quota(limit=50_000, remaining=40_000, reset=at(15 * 86400))
+    scarce = Quota(limit=50_000, remaining=50, reset=at(20 * 86400))
+    assert policy().due_at(box, True, NOW, plenty) == NOW + 15
+    assert policy().due_at(box, True, NOW, scarce) == NOW + 15 * MAX_STRETCH
+
+
+def test_failures_back_off_and_are_capped():
+    waits = [policy().backoff(n) for n in range(1, 12)]
+    assert waits[0] < waits[3] < waits[6] and max(waits) <= 300 * 1.2
+
+
+# --- the watcher against a scripted server --------------------------------------------------------------------------
+
+class Server:
+    """A MockTransport that serves one box's messages and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        self.polls = 0
+        self.answers: list[httpx.Response] = []  # served first, one per request
+        self.quota = {"X-RateLimit-Limit": "50000", "X-RateLimit-Remaining": "49000",
+                      "X-RateLimit-Reset": at(20 * 86400).isoformat()}
+
+    def deliver(self, n: int, subject: str = "") -> None:
+        self.messages.append({"id": f"m{n}", "to": BOX, "subject": subject or f"message {n}",
+                              "receivedAt": f"2026-06-28 09:{n % 60:02d}:00", "html": False, "content": "hi"})
+
+    def client(self) -> TempMailClient:
+        def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/api/messages":
+                self.polls += 1
+            if self.answers:
+                return self.answers.pop(0)
+            if request.url.path == "/api/domains":
+                return httpx.Response(200, json={"status": True, "data": {"domains": []}}, headers=self.quota)
+            return httpx.Response(200, content=json.dumps({"status": True, "messages": self.messages}),
+                                  headers=self.quota)
+
+        return TempMailClient(KEY, "https://api.test", transport=httpx.MockTransport(handler))
+
+
+def fast() -> PollPolicy:
+    return PollPolicy(fast=0.05, in_view=0.05, background=0.05, rng=random.Random(1))
+
+
+def new_store(path, expire_in: float = 600) -> Store:
+    store = Store(path)
+    now = datetime.now(timezone.utc)
+    store.save_box(Mailbox.from_api({"email": BOX, "id": 1, "created_at": now.isoformat(),
+                                     "expire_at": (now + timedelta(seconds=expire_in)).isoformat()}))
+    return store
+
+
+async def collect(watcher: Watcher, until, timeout: float = 5.0) -> list:
+    """The watcher's events until `until(events)` holds."""
+    events: list = []
+
+    async def run() -> None:
+        async for event in watcher.events():
+            events.append(event)
+            if until(events):
+                return
+
+    await asyncio.wait_for(run(), timeout)
+    return events
+
+
+def arrived(events) -> list[str]:
+    return [row.id for e in events if isinstance(e, MailArrived) for row in e.rows]
+
+
+async def test_two_watchers_on_one_store_each_see_each_message_once(tmp_path):
+    server = Server()
+    path = tmp_path / "s.db"
+    new_store(path).record_poll(BOX, [])  # polled before: everything from now on is new
+    one = Watcher(server.client(), Store(path), fast(), in_view=BOX)
+    two = Watcher(server.client(), Store(path), fast(), in_view=BOX)
+    await one.start()
+    await two.start()
+    server.deliver(1)
+    server.deliver(2)
+    seen_one, seen_two = [], []
+
+    async def follow(watcher, seen):
+        async for event in watcher.events():
+            seen.extend(arrived([event]))
+            if len(seen) >= 3:
+                return
+
+    tasks = [asyncio.create_task(follow(one, seen_one)), asyncio.create_task(follow(two, seen_two))]
+    await asyncio.sleep(0.5)
+    server.deliver(3)
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert sorted(seen_one) == sorted(seen_two) == ["m1", "m2", "m3"]  # each once, whoever fetched it
+
+
+async def test_old_mail_is_not_news_but_mail_of_a_box_made_later_is(tmp_path):
+    server = Server()
+    server.deliver(1)
+    store = new_store(tmp_path / "s.db")  # never polled: its first look is old mail
+    watcher = Watcher(server.client(), store, fast(), in_view=BOX)
+    events = await collect(watcher, lambda ev: any(isinstance(e, MailStored) for e in ev))
+    assert arrived(events) == [] and [r.id for e in events if isinstance(e, MailStored) for r in e.rows] == ["m1"]
+    server.deliver(2)
+    events = await collect(watcher, lambda ev: arrived(ev))
+    assert arrived(events) == ["m2"]
+    later = "later@quickbox.test"
+    store.add_address(later)
+    server.messages = [dict(m, to=later) for m in server.messages]
+    watcher.addresses = None
+    events = await collect(watcher, lambda ev: any(r.mailbox == later for e in ev if isinstance(e, MailArrived)
+                                                  for r in e.rows))
+    assert any(isinstance(e, BoxesChanged) for e in events)
+
+
+async def test_a_404_page_from_a_proxy_does_not_expire_a_live_box(tmp_path):
+    server = Server()
+    store = new_store(tmp_path / "s.db")
+    watcher = Watcher(server.client(), store, fast(), in_view=BOX)
+    server.answers = [httpx.Response(404, content=b"<html>Not Found</html>")]  # once, then good answers
+    events = await collect(watcher, lambda ev: any(isinstance(e, PollSucceeded) for e in ev))
+    failed = [e for e in events if isinstance(e, PollFailed)]
+    assert failed and "not yet believed" in failed[0].problem
+    assert not any(isinstance(e, BoxGone) for e in events) and store.box(BOX).gone_at is None
+
+
+async def test_the_apis_own_404_or_three_in_a_row_mean_gone(tmp_path):
+    server = Server()
+    store = new_store(tmp_path / "s.db")
+    server.answers = [httpx.Response(404, json={"status": False, "message": "Email not found."})]
+    events = await collect(Watcher(server.client(), store, fast(), in_view=BOX),
+                           lambda ev: any(isinstance(e, BoxGone) for e in ev))
+    assert store.box(BOX).gone_at is not None
+    store2 = new_store(tmp_path / "t.db")
+    page = httpx.Response(404, content=b"<html>Not Found</html>")
+    domains_fine = httpx.Response(200, json={"status": True, "data": {"domains": []}})
+    server.answers = [page, domains_fine, page, domains_fine, page, domains_fine]
+    policy = fast()
+    policy.backoff = lambda failures: 0.01  # no waiting between the tries
+    events = await collect(Watcher(server.client(), store2, policy, in_view=BOX),
+                           lambda ev: any(isinstance(e, BoxGone) for e in ev))
+    assert len([e for e in events if isinstance(e, PollFailed)]) == 2
+
+
+async def test_when_even_the_domains_are_not_found_the_base_url_is_blamed(tmp_path):
+    server = Server()
+    store = new_store(tmp_path / "s.db")
+    page = httpx.Response(404, content=b"<html>Not Found</html>")
+    server.answers = [page, page]
+    events = await collect(Watcher(server.client(), store, fast(), in_view=BOX),
+                           lambda ev: any(isinstance(e, PollFailed) for e in ev))
+    [failed] = [e for e in events if isinstance(e, PollFailed)]
+    assert "base URL looks wrong" in failed.problem
+    assert store.box(BOX).gone_at is None and store.box(BOX).misses == 0
+
+
+async def test_an_unexpected_error_backs_off_instead_of_looping(tmp_path):
+    server = Server()
+    store = new_store(tmp_path / "s.db")
+    client = server.client()
+
+    async def broken(address):
+        server.polls += 1
+        raise RecursionError("maximum recursion depth exceeded")
+
+    client.messages = broken
+    watcher = Watcher(client, store, PollPolicy(fast=1.0, in_view=1.0, rng=random.Random(1)), in_view=BOX)
+    events = []
+
+    async def run():
+        async for event in watcher.events():
+            events.append(event)
+
+    task = asyncio.create_task(run())
+    await asyncio.sleep(0.7)
+    task.cancel()
+    failed = [e for e in events if isinstance(e, PollFailed)]
+    assert server.polls == 1  # the back-off after a failure (0.8-1.2 s here; 4-6 s at the reader's pace), no loop
+    assert "Unexpected trouble" in failed[0].problem and failed[0].first
+    assert all(not e.first for e in failed[1:])  # one loud notice per outage
+
+
+async def test_a_spent_quota_is_said_and_obeyed_until_its_reset(tmp_path):
+    server = Server()
+    store = new_store(tmp_path / "s.db")
+    server.quota = {"X-RateLimit-Limit": "50000", "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset": (datetime.now(timezone.utc) + timedelta(seconds=1.5)).isoformat()}
+    watcher = Watcher(server.client(), store, fast(), in_view=BOX)
+    events = await collect(watcher, lambda ev: any(isinstance(e, Scheduled) and e.paused_until for e in ev))
+    polls = server.polls
+    await asyncio.sleep(0.5)
+    assert server.polls == polls  # paused
+    server.quota = dict(server.quota, **{"X-RateLimit-Remaining": "49999"})
+    await collect(watcher, lambda ev: any(isinstance(e, PollSucceeded) for e in ev), timeout=5)
+    assert server.polls > polls  # resumed by itself after the reset
+
+
+async def test_r_checks_a_box_that_looks_expired(tmp_path):
+    server = Server()
+    store = new_store(tmp_path / "s.db", expire_in=-60)  # its expiry passed (by our clock)
+    watcher = Watcher(server.client(), store, fast(), in_view=BOX)
+    await collect(watcher, lambda ev: any(isinstance(e, Scheduled) for e in ev))
+    assert server.polls == 0
+    watcher.check_now(BOX)
+    await collect(watcher, lambda ev: any(isinstance(e, PollSucceeded) for e in ev))
+    assert server.polls == 1
