@@ -40,7 +40,8 @@ async def test_paints_from_the_store_then_new_mail_appears_by_itself(emulator, t
     address = with_box(emulator, app, "First one")
     async with app.run_test(size=SIZE) as pilot:
         sidebar = app.screen.query_one(MailboxList)
-        assert address in lines(sidebar)[0] and "left" in lines(sidebar)[1]
+        await wait_for(pilot, lambda: address in lines(sidebar)[0], what="the box, from the store")
+        assert "left" in lines(sidebar)[1]
         messages = await rows_shown(pilot, 1, what="the first poll")
         assert "First one" in lines(messages)[0] and "Alice <alice@example.org>" in lines(messages)[0]
         assert lines(messages)[0].startswith("●")  # unread
@@ -371,13 +372,35 @@ async def test_o_lists_the_links_and_enter_opens_one_in_the_browser(emulator, tm
     async with app.run_test(size=SIZE) as pilot:
         await open_links(app, pilot)
         shown = screen_text(app)
-        assert "1) Confirm your address" in shown and "https://accounts.example/verify?t=abc123" in shown
+        assert "1) ✓ verification link: Confirm your address" in shown
+        assert "https://accounts.example/verify?t=abc123" in shown
         assert "2) Win a prize" in shown and "(not a web link: never opened)" in shown
         await pilot.press("enter")
         await wait_for(pilot, lambda: record.exists(), what="the browser started")
         assert record.read_text() == "https://accounts.example/verify?t=abc123\n"
         assert "key-that-must-not-reach-the-browser" not in (tmp_path / "opened.txt.env").read_text()
         await wait_for(pilot, lambda: any("Opened in your browser" in n for n in notifications(app)))
+
+
+async def test_o_puts_the_verification_link_first_and_marks_it(emulator, tmp_path, monkeypatch):
+    record = fake_opener(tmp_path, monkeypatch)
+    app = make_app(emulator, tmp_path)
+    address = with_box(emulator, app)
+    emulator.deliver(address, FeedMessage("E-posta adresinizi doğrulayın", "Site", "no-reply@site.example",
+                                          '<p><a href="https://site.example/">Site</a> · '
+                                          '<a href="https://site.example/unsubscribe?u=9">Abonelikten çık</a></p>'
+                                          '<p><a href="https://site.example/e/7f3a">E-postanızı onaylayın</a></p>',
+                                          True))
+    async with app.run_test(size=SIZE) as pilot:
+        await rows_shown(pilot, 1)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: "Links in this message" in screen_text(app))
+        shown = screen_text(app)
+        assert shown.index("3) ✓ verification link: E-postanızı onaylayın") < shown.index("1) Site")
+        assert "✓" not in shown.split("1) Site")[1]  # only one is marked
+        await pilot.press("enter")  # the first choice: the verification link
+        await wait_for(pilot, lambda: record.exists(), what="the browser started")
+        assert record.read_text() == "https://site.example/e/7f3a\n"
 
 
 async def test_a_link_that_is_not_a_web_link_cannot_be_picked_and_c_copies(emulator, tmp_path, monkeypatch):
@@ -420,13 +443,13 @@ async def test_o_works_from_the_list_and_says_when_there_are_no_links(emulator, 
     async with app.run_test(size=SIZE) as pilot:
         await rows_shown(pilot, 2)
         await pilot.press("o")  # the highlighted message, not opened: its links all the same
-        await wait_for(pilot, lambda: "1) Confirm your address" in screen_text(app), what="the link picker")
+        await wait_for(pilot, lambda: "Confirm your address" in screen_text(app), what="the link picker")
         await pilot.press("escape", "j", "o")
         await wait_for(pilot, lambda: any("has no links" in n for n in notifications(app)))
         assert "Links in this message" not in screen_text(app)
 
 
-async def test_y_copies_the_code_of_the_highlighted_message(emulator, tmp_path):
+async def test_y_copies_the_code_shows_where_it_came_from_and_cycles(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app, "Hello, no code here")
     emulator.deliver(address, FeedMessage("Two codes", "Bank", "bank@example.org",
@@ -438,15 +461,38 @@ async def test_y_copies_the_code_of_the_highlighted_message(emulator, tmp_path):
         await rows_shown(pilot, 3)
         await pilot.press("y")  # the newest, highlighted, never opened: its HTML is converted to find the code
         await wait_for(pilot, lambda: app.clipboard == "482913", what="the code copied")
-        await wait_for(pilot, lambda: any("Copied the code 482913" in n for n in notifications(app)))
-        await pilot.press("j", "y")
-        await wait_for(pilot, lambda: "Copy which code?" in screen_text(app), what="the code picker")
-        assert "4711-22" in screen_text(app) and "9QX-77K" in screen_text(app)
-        await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: app.clipboard == "9QX77K", what="the picked code copied")
-        await pilot.press("j", "enter", "y")  # in the reader now
+        await wait_for(pilot, lambda: any("Copied 482913 from" in n and "Use this code to verify" in n
+                                          for n in notifications(app)), what="the evidence in the notice")
+        await pilot.press("j", "enter")  # open the one with two codes
+        body = app.screen.query_one("#reader-body")
+        await wait_for(pilot, lambda: "backup code" in body.text)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.clipboard == "471122", what="the first code")
+        assert body.marked == "4711-22"  # marked in the reader
+        assert any("shown as 4711-22" in n and "1 of 2: y again for the next" in n for n in notifications(app))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.clipboard == "9QX77K", what="the next code")
+        assert body.marked == "9QX-77K"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.clipboard == "471122", what="round again")
+        await pilot.press("escape", "j", "enter", "y")  # a message with no code
         await wait_for(pilot, lambda: any("No code found" in n for n in notifications(app)))
-        assert app.clipboard == "9QX77K"
+        assert app.clipboard == "471122"
+
+
+async def test_y_finds_codes_in_other_languages(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    address = with_box(emulator, app)
+    emulator.deliver(address, FeedMessage("Hesabınızı doğrulayın", "Site", "no-reply@site.example",
+                                          "<p>Merhaba,</p><p>Doğrulama kodunuz:</p><p><b>184934</b></p>"
+                                          "<p>Sipariş numaranız 55512 değildir.</p>", True))
+    emulator.deliver(address, FeedMessage("验证码", "站点", "no-reply@zhan.example", "您的验证码是８４７２，请勿泄露。"))
+    async with app.run_test(size=SIZE) as pilot:
+        await rows_shown(pilot, 2)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.clipboard == "8472", what="the full-width code, as ASCII digits")
+        await pilot.press("j", "y")
+        await wait_for(pilot, lambda: app.clipboard == "184934", what="the Turkish code")
 
 
 async def test_the_highlight_follows_new_mail_from_the_top_row_only(emulator, tmp_path):

@@ -51,6 +51,7 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._select_next: str | None = None  # a box just made: selected as soon as the sidebar shows it
+        self.code_turn: tuple[object, int] | None = None  # the message `y` last copied from, and which of its codes
 
     # --- layout and start-up -----------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from ...codes import find_codes
 from ...opener import open_in_browser
 from ...render import PREVIEW, Link, RenderedBody, human_size, preview_for_reader
 from ...sanitize import one_line, safe_filename
+from ...verify_links import rank_links
 from .confirm import ConfirmScreen
 from .pick import PickScreen
 
@@ -22,9 +23,11 @@ if TYPE_CHECKING:
     from .mail import MailScreen
 
 
-def link_choice(link: Link) -> Text:
+def link_choice(link: Link, verifies: bool = False) -> Text:
     """A link as the picker lists it: its words, then where it really goes (a phishing link shows itself)."""
     text = Text(f"{link.number}) ")
+    if verifies:
+        text.append("✓ verification link: ", style="bold green")
     text.append(link.label or "(no text)", style="bold")
     text.append(f"\n   {one_line(link.url, 240)}", style="dim")
     if not link.safe:
@@ -137,21 +140,22 @@ class MessageActions:
 
     @work(group="links", exit_on_error=False)
     async def action_links(self: MailScreen) -> None:
+        """The message's links, the one that verifies (confirms, signs in, resets) first and marked."""
         in_view = await self.body_in_view()
         if in_view is None:
             return
-        links = in_view[1].links
-        if not links:
+        ranked = rank_links(in_view[1].links, in_view[1].text)
+        if not ranked:
             self.notify("This message has no links.", markup=False)
             return
         choice = await self.app.push_screen_wait(PickScreen(
             "Links in this message (Enter opens it in your browser, c copies it, Escape cancels)",
-            [link_choice(link) for link in links], keys={"c": "copy"},
-            unpickable=frozenset(n for n, link in enumerate(links) if not link.safe)))
+            [link_choice(r.link, r.is_verification) for r in ranked], keys={"c": "copy"},
+            unpickable=frozenset(n for n, r in enumerate(ranked) if not r.link.safe)))
         if choice is None:
             return
         verb, index = choice
-        link = links[index]
+        link = ranked[index].link
         if not link.safe:
             return  # never reached (unsafe choices are disabled), and never opened or copied if it were
         if verb == "enter" and await open_in_browser(link.url):
@@ -166,7 +170,8 @@ class MessageActions:
 
     @work(group="codes", exit_on_error=False)
     async def action_copy_code(self: MailScreen) -> None:
-        """Copy the verification code of the message in view: at once when there is one code, else the user picks."""
+        """Copy the verification code of the message in view, and show where it came from: the line in the notice,
+        the code marked in the reader. `y` again on the same message copies the next candidate."""
         in_view = await self.body_in_view()
         if in_view is None:
             return
@@ -176,12 +181,15 @@ class MessageActions:
             self.notify("No code found in this message. Select it with the mouse and press ctrl+c to copy it.",
                         markup=False)
             return
-        code = codes[0]
-        if len(codes) > 1:
-            choice = await self.app.push_screen_wait(PickScreen(
-                "Copy which code? (Enter copies, Escape cancels)", [Text(c.shown) for c in codes]))
-            if choice is None:
-                return
-            code = codes[choice[1]]
+        key = (message.mailbox, message.id, body.text)
+        turn = self.code_turn[1] + 1 if self.code_turn and self.code_turn[0] == key else 0
+        self.code_turn = (key, turn)
+        code = codes[turn % len(codes)]
         self.app.copy_to_clipboard(code.code)
-        self.notify(f"Copied the code {code.code} (from “{one_line(message.subject, 60) or 'no subject'}”)", markup=False)
+        shown = self.reader.message
+        if shown is not None and shown.id == message.id and code.line_number is not None:
+            self.reader.body.mark(code.line_number, code.column or 0, (code.column or 0) + len(code.shown))
+        where = "the subject" if code.in_subject else f"“{one_line(code.evidence, 120)}”"
+        more = f" · {turn % len(codes) + 1} of {len(codes)}: y again for the next" if len(codes) > 1 else ""
+        also = f" (shown as {one_line(code.shown, 40)})" if code.shown != code.code else ""
+        self.notify(f"Copied {code.code}{also} from {where}{more}", title="Code copied", markup=False)

@@ -52,7 +52,7 @@ class Reader(Vertical):
         text after a preview keeps the reader where it is."""
         if self.message is None or self.message.id != message.id:
             return
-        self.body.show(body.text, keep_position=self.shown is not None)
+        self.body.show(body.text, headings=body.headings, keep_position=self.shown is not None)
         self.shown = body
 
     def _headers(self, message: Message) -> Text:

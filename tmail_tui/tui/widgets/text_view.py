@@ -3,7 +3,8 @@
 The reader's body used to be a TextArea: loading 270 KB of converted newsletter into it took ~150 ms on the UI thread
 (it builds a document and wraps every line), long enough to swallow keys. Here the text is wrapped once per width into
 (line, start, end) spans (~3 ms for those 270 KB), and painting costs one screenful.
-Nothing is ever parsed as markup: rows are drawn as plain segments.
+Nothing is ever parsed as markup: rows are drawn as plain segments, styled only where the view is told to: heading
+lines (from the renderer), one marked span (the code `y` copied: the evidence), and the mouse selection.
 """
 
 from __future__ import annotations
@@ -70,6 +71,21 @@ def _wrap_wide(number: int, line: str, width: int, append) -> None:
     append((number, start, len(line)))
 
 
+def _styled(text: str, style, spans: list) -> list[Segment]:
+    """Segments of `text` in `style`, with each (low, high, extra style) span laid over it."""
+    if not spans:
+        return [Segment(text, style)]
+    cuts = sorted({0, len(text), *(max(min(p, len(text)), 0) for low, high, _ in spans for p in (low, high))})
+    segments = []
+    for low, high in zip(cuts, cuts[1:]):
+        piece = style
+        for start, end, extra in spans:
+            if start <= low and high <= end:
+                piece = piece + extra
+        segments.append(Segment(text[low:high], piece))
+    return segments
+
+
 @dataclass(frozen=True)
 class Wrapped:
     """Text split into lines and wrapped to a width: what the view draws."""
@@ -91,8 +107,11 @@ class TextView(ScrollView, can_focus=True):
     """Shows plain text. Keys scroll; the mouse selects (Textual's selection, copied as the original lines)."""
 
     ALLOW_SELECT = True
+    COMPONENT_CLASSES = {"text-view--heading", "text-view--mark"}
     DEFAULT_CSS = """
     TextView { overflow-x: hidden; overflow-y: auto; }
+    TextView > .text-view--heading { text-style: bold; }
+    TextView > .text-view--mark { background: $warning; color: $text; text-style: bold reverse; }
     """
     # Jumps, not animations: a long mail scrolled with G or Space must land at once.
     BINDINGS = [
@@ -108,6 +127,8 @@ class TextView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._wrapped = Wrapped([""], 1, [(0, 0, 0)])
         self._strips: dict[int, Strip] = {}
+        self._headings: frozenset[int] = frozenset()  # numbers of heading lines
+        self._mark: tuple[int, int, int] | None = None  # (line, start, end) of the marked span
 
     @property
     def text(self) -> str:
@@ -118,13 +139,36 @@ class TextView(ScrollView, can_focus=True):
         """The width text is wrapped to: the room beside the scrollbar (80 before the first layout)."""
         return max(self.scrollable_content_region.width, 1) if self.size.width else 80
 
-    def show(self, text: str, *, keep_position: bool = False) -> None:
+    def show(self, text: str, *, headings: tuple[int, ...] = (), keep_position: bool = False) -> None:
         self._wrapped = Wrapped.of(text, self.wrap_width)
+        self._headings = frozenset(headings)
+        self._mark = None
         self._strips.clear()
         self.virtual_size = Size(self.wrap_width, len(self._wrapped.rows))
         if not keep_position:
             self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
+
+    def mark(self, line: int, start: int, end: int) -> None:
+        """Mark a span of one line (the evidence of a copied code) and scroll it into view."""
+        if not 0 <= line < len(self._wrapped.lines):
+            return
+        self._mark = (line, start, end)
+        self._strips.clear()
+        row = next((i for i, (number, low, high) in enumerate(self._wrapped.rows)
+                    if number == line and low <= start <= high), 0)
+        height = max(self.scrollable_content_region.height, 1)
+        if not self.scroll_y <= row < self.scroll_y + height:
+            self.scroll_to(y=max(row - height // 3, 0), animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def marked(self) -> str:
+        """The marked text (empty when nothing is marked)."""
+        if self._mark is None:
+            return ""
+        line, start, end = self._mark
+        return self._wrapped.lines[line][start:end]
 
     def on_resize(self) -> None:
         if self._wrapped.width != self.wrap_width:
@@ -144,13 +188,18 @@ class TextView(ScrollView, can_focus=True):
         if strip is None:
             number, start, end = rows[index]
             text = self._wrapped.lines[number][start:end]
+            if number in self._headings:
+                style = style + self.get_component_rich_style("text-view--heading")
+            spans = []  # (low, high, style) over this row's text, later ones on top
+            if self._mark is not None and self._mark[0] == number:
+                low, high = max(self._mark[1] - start, 0), min(self._mark[2] - start, len(text))
+                if low < high:
+                    spans.append((low, high, self.get_component_rich_style("text-view--mark")))
             span = selection.get_span(index) if selection else None
-            if span is None:
-                segments = [Segment(text, style)]
-            else:
-                low, high = span[0], len(text) if span[1] == -1 else span[1]
-                chosen = style + self.screen.get_component_rich_style("screen--selection")
-                segments = [Segment(text[:low], style), Segment(text[low:high], chosen), Segment(text[high:], style)]
+            if span is not None:
+                spans.append((span[0], len(text) if span[1] == -1 else span[1],
+                              self.screen.get_component_rich_style("screen--selection")))
+            segments = _styled(text, style, spans)
             strip = Strip(segments).crop_extend(0, width, style).apply_offsets(0, index)
             if not selection:
                 if len(self._strips) > 1024:
