@@ -327,3 +327,83 @@ def test_save_into_a_folder_that_cannot_be_one_is_one_clear_error(tmail, emulato
 def test_the_interval_has_the_readers_floor_against_a_real_server(tmail):
     result = tmail("watch", "a@quickbox.test", "--interval", "0.1", base_url="https://api.example.test")
     assert result.returncode == 2 and "too often" in result.stderr
+
+
+def test_code_json_gives_the_evidence_and_the_other_candidates(tmail, emulator):
+    address = created(tmail)["address"]
+    emulator.deliver(address, FeedMessage("Ihr Bestätigungscode", "Konto", "konto@example.de",
+                                          "<p>Hallo,</p><p>Ihr Bestätigungscode lautet:</p><p><b>482 913</b></p>"
+                                          "<p>Bestellnummer 55512 · Tel. +49 30 1234567</p>", True))
+    result = tmail("code", address, "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert (found["code"], found["shown"]) == ("482913", "482 913")  # what a site accepts, and as the mail shows it
+    assert "Bestätigungscode" in found["line"] + found["named_by"]
+    assert [c["code"] for c in found["candidates"]][0] == "482913"
+    assert "55512" not in [c["code"] for c in found["candidates"]]  # an order number is not a code
+    assert found["message_id"] and found["subject"] == "Ihr Bestätigungscode"
+
+
+def test_a_mail_that_names_no_code_has_none(tmail, emulator):
+    address = created(tmail)["address"]
+    emulator.deliver(address, FeedMessage("Your order #48213 has shipped", "Shop", "shop@example.org",
+                                          "Order 482913 ships today. Tracking number 9400111202555842. Total $48.20"))
+    result = tmail("code", address, "--timeout", "1", "--interval", "0.2")
+    assert result.returncode == 1 and result.stdout == "" and "No code arrived" in result.stderr
+
+
+def test_link_waits_for_the_verification_link(home, emulator, tmail):
+    address = created(tmail)["address"]
+    emulator.deliver(address, FeedMessage("Newsletter", "News", "news@example.org",
+                                          '<a href="https://news.example/article/1">Read more</a> '
+                                          '<a href="https://news.example/unsubscribe">Unsubscribe</a>', True))
+    env = dict(os.environ, TMAIL_API_KEY=KEY, TMAIL_BASE_URL=emulator.base_url)
+    proc = subprocess.Popen([sys.executable, "-m", "tmail_tui", "link", address, "--new", "--json", "--interval",
+                             "0.2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr.readline().startswith("Waiting for a verification link")
+        emulator.deliver(address, FeedMessage("Bestätigen Sie Ihre E-Mail-Adresse", "Konto", "konto@example.de",
+                                              '<p><a href="https://konto.example/impressum">Impressum</a></p>'
+                                              '<p><a href="https://konto.example/e/9f2c">E-Mail-Adresse bestätigen'
+                                              '</a></p>', True))
+        out, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err
+        found = json.loads(out)
+        assert found["url"] == "https://konto.example/e/9f2c" and found["verification"] is True
+    finally:
+        proc.kill()
+    plain_out = tmail("link", address)
+    assert plain_out.stdout == "https://konto.example/e/9f2c\n"
+    nothing = tmail("link", address, "--new", "--timeout", "1", "--interval", "0.2")
+    assert nothing.returncode == 1 and "No verification link arrived" in nothing.stderr
+
+
+def test_read_wraps_to_the_width_asked_and_not_into_a_pipe(tmail, emulator):
+    address = created(tmail)["address"]
+    long_line = " ".join(f"word{n}" for n in range(60))
+    msg_id = emulator.deliver(address, FeedMessage("long", "A", "a@x.example",
+                                                   f"<p>{long_line}</p><p><a href='https://x.example/'>x</a></p>",
+                                                   True))
+    tmail("inbox", address)
+    piped = tmail("read", msg_id)
+    assert long_line in piped.stdout  # a pipe gets whole lines
+    wrapped = tmail("read", msg_id, "--width", "40")
+    assert all(len(line) <= 40 for line in wrapped.stdout.splitlines())
+    assert " ".join(wrapped.stdout.split()).count("word59") == 1
+
+
+def test_watch_keeps_the_readers_pace_when_the_quota_runs_low(home, emulator):
+    address = emulator.create_box().address
+    emulator.quota_limit, emulator.quota_used = 50_000, 49_950  # 50 left, weeks to go
+    proc = subprocess.Popen([sys.executable, "-m", "tmail_tui", "watch", address, "--interval", "0.2"],
+                            env=dict(os.environ, TMAIL_API_KEY=KEY, TMAIL_BASE_URL=emulator.base_url),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr.readline().startswith("Watching")
+        assert "quota is running low" in proc.stderr.readline()
+        polls = len([r for r in emulator.requests if r[1].startswith("/api/messages?")])
+        time.sleep(2)
+        assert len([r for r in emulator.requests if r[1].startswith("/api/messages?")]) - polls <= 1
+    finally:
+        proc.kill()
+        proc.communicate()

@@ -16,6 +16,7 @@ import asyncio
 import getpass
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -35,9 +36,10 @@ from .codes import find_codes
 from .formatting import headers, local_time, sender, time_left
 from .mailboxes import InvalidInput, Mailboxes, check_address
 from .poller import FAST, PollPolicy
-from .render import human_size, render_body, text_with_links
+from .render import human_size, render_body, text_with_links, wrap_for_terminal
 from .sanitize import clean_text, one_line, safe_filename
 from .store import Store, StoredBox, Summary
+from .verify_links import rank_links
 from .watcher import BoxGone, MailArrived, PollFailed, PollSucceeded, Scheduled, Watcher
 
 
@@ -173,15 +175,20 @@ class Context:
             self._store.close()
 
 
-async def known_box(ctx: Context, address: str) -> StoredBox:
+async def known_box(ctx: Context, address: str, watcher: Watcher | None = None) -> StoredBox:
     """The box as stored; an address this computer did not know is added once the server shows it is this key's
-    (an address that is not yours, or has expired, is an error and is not added)."""
+    (an address that is not yours, or has expired, is an error and is not added). With a watcher, a box never
+    fetched before is fetched once now, so that what a command calls new is what arrives after it started."""
     box = await asyncio.to_thread(ctx.store.box, address)
     if box is None:
         try:
             await ctx.mailboxes.add(address)
         except NotFoundError:
             raise TmailError(f"{address} is not one of your mailboxes, or has expired.") from None
+        box = await asyncio.to_thread(ctx.store.box, address)
+    elif watcher is not None and box.first_poll_seq is None:
+        for event in await watcher.poll(box):
+            say_progress(event, address)
         box = await asyncio.to_thread(ctx.store.box, address)
     return box
 
@@ -302,7 +309,10 @@ async def cmd_read(ctx: Context) -> int:
     if ctx.args.json:
         emit_json(message_json(message, True, with_text=True))
     else:
-        print(message_document(message))
+        width = ctx.args.width if ctx.args.width is not None else (
+            shutil.get_terminal_size().columns if sys.stdout.isatty() else 0)
+        document = message_document(message)
+        print(wrap_for_terminal(document, width) if width > 0 else document)
     return status
 
 
@@ -344,6 +354,9 @@ async def cmd_delete_message(ctx: Context) -> int:
 
 def say_progress(event: object, address: str) -> None:
     """What a long-running command says on stderr while it waits: one line per outage, not per retry."""
+    if isinstance(event, Scheduled) and event.stretch > 1 and not say_progress.slowed:
+        say_progress.slowed = True
+        warn(f"The month's API quota is running low: checking {event.stretch:.0f}x less often to make it last.")
     if isinstance(event, PollFailed) and event.first:
         warn(event.problem)
     elif isinstance(event, PollSucceeded) and event.recovered:
@@ -356,10 +369,13 @@ def say_progress(event: object, address: str) -> None:
                          "--offline`.")
 
 
+say_progress.slowed = False
+
+
 async def cmd_watch(ctx: Context) -> int:
     address = check_address(ctx.args.address)
     watcher = ctx.watcher(address)
-    await known_box(ctx, address)
+    await known_box(ctx, address, watcher)
     await watcher.start()  # from here on, mail is new
     print(f"Watching {one_line(address)}. Ctrl-C stops.", file=sys.stderr, flush=True)
     async for event in watcher.events():
@@ -376,51 +392,88 @@ async def cmd_watch(ctx: Context) -> int:
     return 0  # pragma: no cover - the loop ends only by an error or Ctrl-C
 
 
-async def cmd_code(ctx: Context) -> int:
-    """Wait for a verification code and print it: the newest message with one, or with --new one that arrives
-    after the command starts."""
+def code_in(message: Message) -> dict[str, Any] | None:
+    """The verification code of a message (as `tmail code --json` gives it), or None."""
+    codes = find_codes(message.subject, render_body(message.content, message.is_html).text)
+    if not codes:
+        return None
+    return {**codes[0].to_json(), "candidates": [c.to_json() for c in codes], **message_reference(message)}
+
+
+def link_in(message: Message) -> dict[str, Any] | None:
+    """The verification link of a message (as `tmail link --json` gives it), or None."""
+    body = render_body(message.content, message.is_html)
+    ranked = rank_links(body.links, body.text)
+    if not ranked or not ranked[0].is_verification:
+        return None
+    return {**ranked[0].to_json(), **message_reference(message)}
+
+
+def message_reference(message: Message) -> dict[str, Any]:
+    return {"message_id": message.id, "mailbox": message.mailbox, "subject": message.subject,
+            "from_email": message.from_email, "received_at": message.received_raw or None}
+
+
+async def wait_for_mail(ctx: Context, what: str, find: Callable[[Message], dict[str, Any] | None]) -> dict[str, Any]:
+    """The newest message that gives what `find` looks for, or with --new the first such message to arrive after
+    the command starts; each message is read once. Waits up to --timeout on the reader's own poll loop."""
     address = check_address(ctx.args.address)
     watcher = ctx.watcher(address)
-    await known_box(ctx, address)
+    await known_box(ctx, address, watcher)
     await watcher.start()  # from here on, mail is new
-    print(f"Waiting for a code at {one_line(address)} (up to {ctx.args.timeout:g}s).", file=sys.stderr, flush=True)
-    checked: set[str] = set()  # a message's code never changes: each is converted once
+    print(f"Waiting for a {what} at {one_line(address)} (up to {ctx.args.timeout:g}s).", file=sys.stderr,
+          flush=True)
+    checked: set[str] = set()
 
-    def first_code(rows: list[Summary]) -> dict[str, Any] | None:
+    def first_found(rows: list[Summary]) -> dict[str, Any] | None:
         for row in sorted(rows, key=lambda r: -(r.received_ts or 0)):
-            if row.id in checked:
-                continue
-            checked.add(row.id)
-            stored = ctx.store.message(row.id, row.mailbox)
-            if stored is None:
-                continue
-            message = stored.message
-            codes = find_codes(message.subject, render_body(message.content, message.is_html).text)
-            if codes:
-                return {"code": codes[0].code, "codes": [c.code for c in codes], "message_id": message.id,
-                        "subject": message.subject}
+            if row.id not in checked:
+                checked.add(row.id)
+                stored = ctx.store.message(row.id, row.mailbox)
+                found = find(stored.message) if stored else None
+                if found:
+                    return found
         return None
+
+    async def stored_rows() -> list[Summary]:
+        return await asyncio.to_thread(ctx.store.summaries, address)
 
     try:
         async with asyncio.timeout(ctx.args.timeout):
-            found = None if ctx.args.new else await asyncio.to_thread(
-                first_code, await asyncio.to_thread(ctx.store.summaries, address))
-            if found is None:
-                async with aclosing(watcher.events()) as events:
-                    async for event in events:
-                        say_progress(event, address)
-                        rows = list(event.rows) if isinstance(event, MailArrived) else []
-                        if isinstance(event, PollSucceeded) and not ctx.args.new:
-                            rows = await asyncio.to_thread(ctx.store.summaries, address)
-                        found = await asyncio.to_thread(first_code, rows) if rows else None
-                        if found:
-                            break
+            found = None if ctx.args.new else await asyncio.to_thread(first_found, await stored_rows())
+            if found is not None:
+                return found
+            async with aclosing(watcher.events()) as events:
+                async for event in events:
+                    say_progress(event, address)
+                    rows = list(event.rows) if isinstance(event, MailArrived) else []
+                    if isinstance(event, PollSucceeded) and not ctx.args.new:
+                        rows = await stored_rows()
+                    found = await asyncio.to_thread(first_found, rows) if rows else None
+                    if found is not None:
+                        return found
     except TimeoutError:
-        raise TmailError(f"No code arrived at {address} within {ctx.args.timeout:g}s.") from None
+        pass
+    raise TmailError(f"No {what} arrived at {address} within {ctx.args.timeout:g}s.")
+
+
+async def cmd_code(ctx: Context) -> int:
+    """Wait for a verification code and print it (with --json: where it came from, and the other candidates)."""
+    found = await wait_for_mail(ctx, "code", code_in)
     if ctx.args.json:
         emit_json(found)
     else:
         print(found["code"])
+    return 0
+
+
+async def cmd_link(ctx: Context) -> int:
+    """Wait for a verification (confirm, sign-in, reset) link and print it."""
+    found = await wait_for_mail(ctx, "verification link", link_in)
+    if ctx.args.json:
+        emit_json(found)
+    else:
+        print(found["url"])
     return 0
 
 
@@ -452,7 +505,8 @@ async def cmd_login(ctx: Context) -> int:
 COMMANDS: dict[str, Callable[[Context], Awaitable[int]]] = {
     "domains": cmd_domains, "new": cmd_new, "rename": cmd_rename, "delete": cmd_delete, "add": cmd_add,
     "boxes": cmd_boxes, "inbox": cmd_inbox, "read": cmd_read, "save": cmd_save,
-    "delete-message": cmd_delete_message, "watch": cmd_watch, "code": cmd_code, "login": cmd_login,
+    "delete-message": cmd_delete_message, "watch": cmd_watch, "code": cmd_code, "link": cmd_link,
+    "login": cmd_login,
 }
 
 
@@ -501,6 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="show what was fetched before, without a request")
     p = command("read", "show a message: headers, clean text, links, attachments")
     p.add_argument("message_id")
+    p.add_argument("--width", type=int, help="wrap to this many columns (default: the terminal's width when "
+                   "printing to a terminal, no wrapping into a pipe; 0: never)")
     p = command("save", "save a message's attachments (all of them unless named)")
     p.add_argument("message_id")
     p.add_argument("names", nargs="*", metavar="NAME")
@@ -512,6 +568,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=positive, help=f"seconds between checks (at least {FAST:g}; default: the "
                    "reader's pace for the box in view)")
     p = command("code", "wait for a verification code at an address and print it")
+    p.add_argument("address")
+    p.add_argument("--new", action="store_true", help="ignore the mail already in the box when it starts")
+    p.add_argument("--timeout", type=positive, default=120.0, help="seconds to wait before giving up (default 120)")
+    p.add_argument("--interval", type=positive, help=f"seconds between checks (at least {FAST:g})")
+    p = command("link", "wait for a verification (confirm, sign-in, reset) link at an address and print it")
     p.add_argument("address")
     p.add_argument("--new", action="store_true", help="ignore the mail already in the box when it starts")
     p.add_argument("--timeout", type=positive, default=120.0, help="seconds to wait before giving up (default 120)")

@@ -96,6 +96,7 @@ class Scheduled:
     address: str | None
     at: float | None
     paused_until: float | None = None
+    stretch: float = 1.0  # > 1: checks are this much further apart, to make the month's quota last
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ class Watcher:
             times = [self._times(box) for box in boxes]
             choice = self.policy.next_poll(times, self._in_view, now, self._quota)
             scheduled = Scheduled(choice[0].address if choice else None, choice[1] if choice else None,
-                                  self.policy.paused_until(self._quota, now))
+                                  self.policy.paused_until(self._quota, now), self.policy.stretch(self._quota, now))
             if scheduled != self._scheduled:
                 self._scheduled = scheduled
                 yield scheduled

@@ -225,6 +225,7 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
     def on_scheduled(self, message: watched.Scheduled) -> None:
         self.status.next_poll = message.event.at
         self.status.paused_until = message.event.paused_until
+        self.status.slowed = message.event.stretch > 1
 
     def on_quota_changed(self, message: watched.QuotaChanged) -> None:
         self.status.quota = message.event.quota

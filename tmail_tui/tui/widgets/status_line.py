@@ -30,6 +30,7 @@ class StatusLine(Widget):
     next_poll: reactive[float | None] = reactive(None)
     checking: reactive[bool] = reactive(False)
     quota: reactive[Quota | None] = reactive(None)
+    slowed: reactive[bool] = reactive(False)  # the pace is stretched to make the quota last
 
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -64,6 +65,8 @@ class StatusLine(Widget):
             text.append("not checked yet")
         if self.next_poll is not None and self.paused_until is None and not self.checking:
             text.append(f" · next in {max(round(self.next_poll - now), 0)}s")
+            if self.slowed:
+                text.append(" (slowed: quota low)", style="yellow")
         quota = self.quota
         if quota is not None and quota.remaining is not None and quota.remaining >= 0:
             of = f" of {quota.limit:,}" if quota.limit else ""
