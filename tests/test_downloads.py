@@ -18,7 +18,12 @@ import pytest
 
 from tmail_tui import downloads
 from tmail_tui.api import NetworkError, ServerError, TempMailClient, TmailError
-from tmail_tui.downloads import DownloadError, prepare_folder, save_stream, sweep_partials
+from tmail_tui.downloads import (
+    DownloadError,
+    prepare_folder,
+    save_stream,
+    sweep_partials,
+)
 
 from .conftest import KEY
 from .raw_server import RawServer, head

@@ -13,12 +13,12 @@ import sys
 import threading
 import time
 
+from tmail_tui.api import TempMailClient
 from tmail_tui.config import Config
 from tmail_tui.emulator.feed import FeedMessage
+from tmail_tui.poller import PollPolicy
 from tmail_tui.store import Store
 from tmail_tui.tui.app import TmailApp
-from tmail_tui.api import TempMailClient
-from tmail_tui.poller import PollPolicy
 
 from .conftest import KEY
 from .tui.helpers import rows_shown, wait_for

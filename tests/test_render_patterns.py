@@ -7,8 +7,15 @@ import re
 
 import pytest
 
-from tmail_tui.render import (RenderedBody, for_display, for_reader, preview_for_reader, render_body,
-                              text_with_links, wrap_for_terminal)
+from tmail_tui.render import (
+    RenderedBody,
+    for_display,
+    for_reader,
+    preview_for_reader,
+    render_body,
+    text_with_links,
+    wrap_for_terminal,
+)
 
 
 def shown(html: str) -> str:

@@ -14,8 +14,16 @@ from tmail_tui.api import TempMailClient
 from tmail_tui.api.models import Mailbox, Quota
 from tmail_tui.poller import MAX_STRETCH, BoxTimes, PollPolicy
 from tmail_tui.store import Store
-from tmail_tui.watcher import (BoxGone, BoxesChanged, MailArrived, MailStored, PollFailed, PollSucceeded, Scheduled,
-                               Watcher)
+from tmail_tui.watcher import (
+    BoxesChanged,
+    BoxGone,
+    MailArrived,
+    MailStored,
+    PollFailed,
+    PollSucceeded,
+    Scheduled,
+    Watcher,
+)
 
 from .conftest import KEY
 
@@ -243,7 +251,7 @@ async def test_a_spent_quota_is_said_and_obeyed_until_its_reset(tmp_path):
     server.quota = {"X-RateLimit-Limit": "50000", "X-RateLimit-Remaining": "0",
                     "X-RateLimit-Reset": (datetime.now(timezone.utc) + timedelta(seconds=1.5)).isoformat()}
     watcher = Watcher(server.client(), store, fast(), in_view=BOX)
-    events = await collect(watcher, lambda ev: any(isinstance(e, Scheduled) and e.paused_until for e in ev))
+    await collect(watcher, lambda ev: any(isinstance(e, Scheduled) and e.paused_until for e in ev))
     polls = server.polls
     await asyncio.sleep(0.5)
     assert server.polls == polls  # paused

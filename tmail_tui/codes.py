@@ -46,8 +46,16 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import islice
 
-from .code_words import (ANYWHERE, COMPOUNDABLE, LETTERS, LINE_NOT_A_CODE, NOT_A_CODE, NUMBER_LABELS,
-                         RTL_WORDS, WORDS)
+from .code_words import (
+    ANYWHERE,
+    COMPOUNDABLE,
+    LETTERS,
+    LINE_NOT_A_CODE,
+    NOT_A_CODE,
+    NUMBER_LABELS,
+    RTL_WORDS,
+    WORDS,
+)
 from .sanitize import one_line
 
 SCAN = 20_000  # characters of the body read: a code stands near the top

@@ -5,8 +5,8 @@ from __future__ import annotations
 import stat
 
 from tmail_tui import config as config_module
-from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
+from tmail_tui.tui.app import TmailApp
 from tmail_tui.tui.screens.mail import MailScreen
 
 from ..conftest import KEY

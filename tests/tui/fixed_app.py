@@ -12,11 +12,11 @@ import httpx
 
 from tmail_tui.api import TempMailClient
 from tmail_tui.api.models import Mailbox, Message
-from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
-from tmail_tui.emulator.feed import RECEIPT_HTML, NEWSLETTER_HTML
+from tmail_tui.emulator.feed import NEWSLETTER_HTML, RECEIPT_HTML
 from tmail_tui.poller import PollPolicy
 from tmail_tui.store import Store
+from tmail_tui.tui.app import TmailApp
 
 NOW = datetime(2026, 6, 28, 9, 40, 0, tzinfo=timezone.utc).timestamp()
 BOX = "brisk.otter42@quickbox.test"

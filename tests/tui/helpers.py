@@ -8,10 +8,10 @@ from pathlib import Path
 from textual.widget import Widget
 
 from tmail_tui.api import TempMailClient
-from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
 from tmail_tui.poller import PollPolicy
 from tmail_tui.store import Store
+from tmail_tui.tui.app import TmailApp
 from tmail_tui.tui.widgets.message_list import MessageList
 
 from ..conftest import KEY

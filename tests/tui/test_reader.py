@@ -5,11 +5,11 @@ from __future__ import annotations
 import stat
 
 from tmail_tui import config as config_module
-from tmail_tui.tui.app import TmailApp
 from tmail_tui.config import Config
 from tmail_tui.emulator.feed import NEWSLETTER_HTML, FeedAttachment, FeedMessage
-from tmail_tui.tui.screens.confirm import ConfirmScreen
+from tmail_tui.tui.app import TmailApp
 from tmail_tui.tui.screens.api_key import KeyScreen
+from tmail_tui.tui.screens.confirm import ConfirmScreen
 from tmail_tui.tui.screens.help import HelpScreen
 from tmail_tui.tui.screens.mail import MailScreen
 from tmail_tui.tui.screens.mailbox_form import MailboxFormScreen

@@ -1,6 +1,12 @@
 """Client for the Temp Mail User API: models, errors and the async HTTP client."""
 
-from .client import DEFAULT_BASE_URL, TempMailClient, check_key, normalize_base_url, usable_key
+from .client import (
+    DEFAULT_BASE_URL,
+    TempMailClient,
+    check_key,
+    normalize_base_url,
+    usable_key,
+)
 from .errors import (
     ApiError,
     AuthError,

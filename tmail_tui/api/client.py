@@ -257,7 +257,9 @@ class TempMailClient:
         Returns a SavedFile: its path, its size and, when the size differs from `listed_size` (the API listing's),
         a warning to show; a listing may round, so that is not a refusal.
         """
-        from ..downloads import save_stream  # here, not at the top: downloads imports this package's errors
+        from ..downloads import (
+            save_stream,  # here, not at the top: downloads imports this package's errors
+        )
 
         async with self.attachment_stream(message_id, name) as chunks:
             saved = await save_stream(chunks, folder, name, extension)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import re
+import socket
 import string
 import threading
 import time

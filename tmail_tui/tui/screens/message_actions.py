@@ -1,5 +1,5 @@
-"""The mail screen's message keys: d, s, S, o, y, and opening a message (Enter). Bodies are converted off the UI thread, store reads
-run in threads, and every change goes through a workflow of the core (mailboxes.py)."""
+"""The mail screen's message keys: d, s, S, o, y, and opening a message (Enter). Bodies are converted off the UI
+thread, store reads run in threads, and every change goes through a workflow of the core (mailboxes.py)."""
 
 from __future__ import annotations
 

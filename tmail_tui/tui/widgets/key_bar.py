@@ -10,7 +10,6 @@ from textual.widgets import Static
 
 from ..keys import KEYS
 
-
 KEY_STYLE = "bold #ffa62b"
 
 

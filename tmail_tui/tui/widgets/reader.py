@@ -11,7 +11,7 @@ from textual.widgets import Static
 from ...api.models import Message
 from ...formatting import headers
 from ...render import RenderedBody, human_size
-from ...sanitize import one_line, safe_filename
+from ...sanitize import safe_filename
 from .text_view import TextView
 
 
