@@ -13,7 +13,7 @@ from .dialog import Dialog
 
 class ConfirmScreen(Dialog[bool]):
     DEFAULT_CSS = """
-    ConfirmScreen > Vertical { border: thick $error; }
+    #confirm { border: thick $error; }
     ConfirmScreen Horizontal { align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
     """
@@ -28,7 +28,7 @@ class ConfirmScreen(Dialog[bool]):
         self.detail = detail
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id="confirm"):
             yield Static(Text(self.question, style="bold"), markup=False)
             if self.detail:
                 yield Static(Text(self.detail), markup=False)

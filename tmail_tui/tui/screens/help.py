@@ -15,7 +15,7 @@ from .dialog import Dialog
 
 class HelpScreen(Dialog[None]):
     DEFAULT_CSS = """
-    HelpScreen > VerticalScroll { width: 76; }
+    #help { width: 80; }
     """
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
@@ -28,11 +28,11 @@ class HelpScreen(Dialog[None]):
         table.add_row("", "")
         for keys, what in NAVIGATION:
             table.add_row(Text(keys), Text(what))
-        with VerticalScroll():
+        with VerticalScroll(id="help"):
             yield Static(Text("tmail keys", style="bold"), markup=False)
+            yield Static(Text("Escape, q or ? closes this help. Every action is also in the command palette "
+                              "(ctrl+p).\n", style="italic"), markup=False)
             yield Static(table)
-            yield Static(Text("\nEscape, q or ? closes this help. Every action is also in the command palette "
-                              "(ctrl+p).", style="italic"), markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

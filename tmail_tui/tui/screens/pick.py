@@ -18,7 +18,7 @@ class PickScreen(Dialog[tuple[str, int] | None]):
     choice; Escape answers None. Unpickable choices are shown but cannot be picked."""
 
     DEFAULT_CSS = """
-    PickScreen > Vertical { width: 90; max-height: 80%; }
+    #pick { width: 90; max-height: 80%; }
     PickScreen OptionList { height: auto; max-height: 24; margin-top: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -32,7 +32,7 @@ class PickScreen(Dialog[tuple[str, int] | None]):
         self.unpickable = unpickable  # not `self.disabled`: that would disable the screen itself
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id="pick"):
             yield Static(Text(self.prompt, style="bold"), markup=False)
             yield OptionList(*[Option(choice, id=str(n), disabled=n in self.unpickable)
                                for n, choice in enumerate(self.choices)])
