@@ -13,6 +13,7 @@ import json
 import re
 import socket
 import string
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -138,9 +139,9 @@ class Emulator:
             now = self.now()
             box = Box(self._next_box_id, address, now, now + self.ttl, self._random_id(32))
             self.boxes[address] = box
-        if self.demo:
+        if self.demo:  # the seeded mail arrives in the box's first seconds, oldest first
             for offset, feed in enumerate(seed_messages()):
-                self.deliver(address, feed, received=now - 60 * (len(seed_messages()) - offset))
+                self.deliver(address, feed, received=now + offset)
         return box
 
     def deliver(self, address: str, feed: FeedMessage, received: float | None = None,
@@ -294,7 +295,7 @@ class Emulator:
 
     def start(self, port: int = 0, host: str = "127.0.0.1") -> str:
         """Serve on loopback in a daemon thread; returns the base URL."""
-        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server = _Server((host, port), _Handler)
         self._server.daemon_threads = True
         self._server.emulator = self  # type: ignore[attr-defined]
         self.base_url = f"http://{host}:{self._server.server_address[1]}"
@@ -343,6 +344,14 @@ def _error(status: int, message: str) -> Reply:
 
 
 _HTML_ERROR = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up (a reset, a broken pipe) is ordinary: no traceback on the terminal, which in the
+        demo is the reader's screen. Anything else is a bug of the emulator's and is still printed."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -14,25 +14,33 @@ class Key:
     label: str  # short, for the footer
     help: str  # a sentence, for the help screen and the command palette
     shown: str = ""  # how the help screen writes the key
-    footer: bool = True
+    footer: bool | str = True  # "wide": in the footer only when the terminal is wide enough
+    short: str = ""  # for the footer of a narrow terminal (default: the label)
+
+    def __post_init__(self) -> None:
+        if not self.short:
+            object.__setattr__(self, "short", self.label)
 
     def binding(self) -> Binding:
         # id= lets a user remap the key through Textual's keymap.
-        return Binding(self.key, self.action, self.label, show=self.footer, id=self.action)
+        return Binding(self.key, self.action, self.label, show=bool(self.footer), id=self.action)
 
 
 KEYS = [
     Key("n", "new_random", "New", "Create a new random mailbox; it becomes selected", "n"),
-    Key("N", "new_named", "New named", "Create a mailbox with a name and domain you choose", "N"),
+    Key("N", "new_named", "New named", "Create a mailbox with a name and domain you choose", "N", short="Named",
+        footer="wide"),
     Key("e", "rename", "Rename", "Change the selected mailbox's name and/or domain", "e", footer=False),
     Key("a", "add_address", "Add", "Add a mailbox you created elsewhere, by its address", "a", footer=False),
     Key("D", "delete_mailbox", "Del box", "Delete the selected mailbox (asks first)", "D", footer=False),
-    Key("d", "delete_message", "Delete", "Delete the selected message (asks first)", "d"),
-    Key("s", "save_attachment", "Save", "Save an attachment of the open message (asks which if several)", "s"),
+    Key("d", "delete_message", "Delete", "Delete the selected message (asks first)", "d", short="Del",
+        footer="wide"),
+    Key("s", "save_attachment", "Save", "Save an attachment of the open message (asks which if several)", "s",
+        footer="wide"),
     Key("S", "save_all", "Save all", "Save every attachment of the open message", "S", footer=False),
     Key("y", "copy_code", "Code", "Copy the message's verification code", "y"),
     Key("o", "links", "Links", "Open or copy one of the message's links", "o"),
-    Key("c", "copy_address", "Copy address", "Copy the selected address to the clipboard", "c"),
+    Key("c", "copy_address", "Copy address", "Copy the selected address to the clipboard", "c", short="Copy"),
     Key("K", "app.change_key", "Change key", "Enter another API key (it is checked, then saved)", "K",
         footer=False),
     Key("r", "refresh", "Refresh", "Check the selected mailbox for new mail now", "r"),

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 HINT_NO_BOXES = "No mailboxes yet. Press n for a random address, N to choose one, or a to add one made elsewhere."
 HINT_PICK = "Select a message and press Enter to read it."
 HINT_EMPTY = "No mail here yet: it appears by itself."
+DEMO_CHECK = 30.0  # seconds between looks for a demo whose boxes have all expired
 FIRST_ROWS = 200  # rows of a box loaded at once; the rest when wanted, in a thread (100,000 rows take ~0.2 s)
 
 
@@ -91,6 +92,8 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
         self.messages.border_title = "Messages"
         self.messages.focus()
         self.load_boxes(first_load=True)
+        if self.app.demo:
+            self.set_interval(DEMO_CHECK, self.keep_demo_alive)
 
     @work(group="boxes", exclusive=True, exit_on_error=False)
     async def load_boxes(self, first_load: bool = False) -> None:

@@ -28,12 +28,20 @@ class MailboxActions:
         self.select_when_shown(box.email)
         self.notify(f"Created {one_line(box.email)}. Press c to copy it.", markup=False)
 
-    @work(group="demo", exit_on_error=False)
-    async def seed_demo(self: MailScreen) -> None:
+    @work(group="demo", exclusive=True, exit_on_error=False)
+    async def seed_demo(self: MailScreen, count: int = 2) -> None:
         """The demo starts with two boxes; the emulator fills them with mail of every kind."""
-        for _ in range(2):
+        for _ in range(count):
             box = await self.app.mailboxes.create()
         self.select_when_shown(box.email)
+
+    def keep_demo_alive(self: MailScreen) -> None:
+        """A demo left open keeps showing mail: when its boxes have all expired, it makes a new one (the
+        emulator's live mail goes to the newest live box)."""
+        now = self.app.clock()
+        if self.sidebar.boxes and not any(not b.is_expired(now) for b in self.sidebar.boxes):
+            self.notify("The demo's boxes expired: here is a new one, and mail keeps arriving.", markup=False)
+            self.seed_demo(count=1)
 
     async def domain_choices(self: MailScreen) -> list[tuple[str, str]] | None:
         try:

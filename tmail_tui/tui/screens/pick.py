@@ -21,7 +21,9 @@ class PickScreen(Dialog[tuple[str, int] | None]):
     #pick { width: 90; max-height: 80%; }
     PickScreen OptionList { height: auto; max-height: 24; margin-top: 1; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"),
+                Binding("j", "move('cursor_down')", "Down", show=False),
+                Binding("k", "move('cursor_up')", "Up", show=False)]
 
     def __init__(self, prompt: str, choices: list[Text], *, keys: dict[str, str] | None = None,
                  unpickable: frozenset[int] = frozenset()) -> None:
@@ -52,6 +54,10 @@ class PickScreen(Dialog[tuple[str, int] | None]):
         elif event.character and event.character in "123456789" and int(event.character) <= len(self.choices):
             event.stop()
             self.options.highlighted = int(event.character) - 1
+
+    def action_move(self, where: str) -> None:
+        """j and k move as the arrows do, as in every list of tmail."""
+        getattr(self.options, f"action_{where}")()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

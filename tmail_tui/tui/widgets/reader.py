@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -55,15 +56,16 @@ class Reader(Vertical):
         self.body.show(body.text, headings=body.headings, keep_position=self.shown is not None)
         self.shown = body
 
-    def _headers(self, message: Message) -> Text:
-        text = Text()
+    def _headers(self, message: Message) -> Table:
+        """Labels in a column of their own, so a long sender or a list of files wraps under its value, not under
+        the labels."""
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
         for label, value in headers(message, seconds=True):
-            text.append(f"{label + ':':<9}", style="bold")
-            text.append(value + "\n")
+            grid.add_row(Text(label + ":"), Text(value))
         if message.attachments:
-            text.append("Files:   ", style="bold")
-            text.append("  ".join(f"{n}) {safe_filename(a.name, extension=a.extension)} ({human_size(a.size)})"
-                                  for n, a in enumerate(message.attachments, start=1)))
-            text.append("\n")
-        text.rstrip()
-        return text
+            grid.add_row(Text("Files:"), Text("  ".join(
+                f"{n}) {safe_filename(a.name, extension=a.extension)} ({human_size(a.size)})"
+                for n, a in enumerate(message.attachments, start=1))))
+        return grid
