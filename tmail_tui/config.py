@@ -56,6 +56,9 @@ class Config:
     store_path: Path = field(default_factory=lambda: data_dir() / "tmail.db")
     key_source: str = ""  # "environment" or the config file's path: said in messages, never the key itself
     allow_insecure: bool = False  # plain http to another machine: pass to TempMailClient(insecure=...)
+    desktop_alerts: str = "auto"  # new mail as a desktop notification: auto, osc9, osc777 or off (see alerts.py)
+    terminal_title: bool = True  # the unread count in the terminal's title
+    on_new_mail: str = ""  # a command run for each new message in the reader (see hooks.py)
 
 
 def _current_user() -> str:
@@ -124,6 +127,12 @@ def load(base_url: str | None = None, path: Path | None = None, insecure: bool =
         config.download_dir = Path(download_dir).expanduser()
     if isinstance(settings.get("bell"), bool):
         config.bell = settings["bell"]
+    if settings.get("desktop_alerts") in ("auto", "osc9", "osc777", "off"):
+        config.desktop_alerts = settings["desktop_alerts"]
+    if isinstance(settings.get("terminal_title"), bool):
+        config.terminal_title = settings["terminal_title"]
+    if isinstance(settings.get("on_new_mail"), str):
+        config.on_new_mail = settings["on_new_mail"].strip()
     return config
 
 

@@ -11,16 +11,10 @@ from ..api import TmailError
 from ..mailboxes import check_address
 from ..render import wrap_for_terminal
 from ..sanitize import clean_text, one_line
+from ..schema import message_json
 from ..watcher import BoxGone, PollFailed
 from .context import Context, known_box
-from .output import (
-    emit_json,
-    message_document,
-    message_json,
-    message_summary,
-    table,
-    warn,
-)
+from .output import emit_json, message_document, message_summary, table, warn
 
 
 def print_inbox(ctx: Context, address: str) -> None:

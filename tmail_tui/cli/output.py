@@ -48,21 +48,6 @@ def stored_box_json(box: StoredBox, now: float) -> dict[str, Any]:
             "expired": box.is_expired(now), "origin": box.origin, "messages": box.total, "unread": box.unread}
 
 
-def message_json(message: Message, seen: bool, with_text: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": message.id, "mailbox": message.mailbox, "from_name": message.from_name,
-        "from_email": message.from_email, "subject": message.subject, "received_at": message.received_raw or None,
-        "seen": seen, "html": message.is_html, "content": message.content,
-        "attachments": [{"name": a.name, "extension": a.extension, "size": a.size} for a in message.attachments],
-    }
-    if with_text:
-        body = render_body(message.content, message.is_html)
-        data["text"] = body.text
-        data["links"] = [{"number": link.number, "url": link.url, "label": link.label, "safe": link.safe}
-                         for link in body.links]
-    return data
-
-
 def describe_box(box: Mailbox) -> str:
     left = box.expires_in_seconds
     if left is None and box.expire_at is not None:

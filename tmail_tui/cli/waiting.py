@@ -11,13 +11,15 @@ from typing import Any
 
 from ..api import TmailError
 from ..expect import BadExpectation, Expectation, parse_since
+from ..hooks import run_hook
 from ..mailboxes import check_address
 from ..poller import FAST
 from ..sanitize import one_line
+from ..schema import message_json
 from ..store import Summary
 from ..watcher import MailArrived, PollSucceeded
 from .context import Context, Progress, UsageError, known_box, positive
-from .output import emit_json, message_document, message_json, message_summary
+from .output import emit_json, message_document, message_summary, warn
 
 
 async def cmd_watch(ctx: Context) -> int:
@@ -38,6 +40,10 @@ async def cmd_watch(ctx: Context) -> int:
                     emit_json(message_json(stored.message, stored.seen, with_text=True), lines=True)
                 else:
                     print("  ".join(message_summary(stored.message, stored.seen)[2:]), flush=True)
+                if ctx.args.exec:
+                    ran = await run_hook(ctx.args.exec, message_json(stored.message, stored.seen, with_text=True))
+                    if not ran.ok:
+                        warn(ran.detail)
     return 0  # pragma: no cover - the loop ends only by an error or Ctrl-C
 
 
@@ -143,6 +149,8 @@ def add_commands(command) -> None:
     p.add_argument("address")
     p.add_argument("--interval", type=positive, help=f"seconds between checks (at least {FAST:g}; default: the "
                    "reader's pace for the box in view)")
+    p.add_argument("--exec", metavar="CMD", help="run CMD for each new message, its JSON on standard input (split "
+                   "like shell words but run without a shell; the API key is not in its environment)")
     for name, what, run in (("code", "a verification code", cmd_code),
                             ("link", "a verification (confirm, sign-in, reset) link", cmd_link)):
         p = command(name, f"wait for {what} at an address and print it", run)
