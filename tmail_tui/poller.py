@@ -17,6 +17,7 @@ The reader, `tmail watch`, `tmail code` and every other loop use this one policy
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from .api.models import Quota
@@ -108,15 +109,16 @@ class PollPolicy:
         paused = self.paused_until(quota, now)
         return due if paused is None else max(due, paused)
 
-    def next_poll(self, boxes: list[BoxTimes], in_view: str | None, now: float,
+    def next_poll(self, boxes: list[BoxTimes], in_view: Collection[str], now: float,
                   quota: Quota | None) -> tuple[BoxTimes, float] | None:
-        """The box to poll next and when; the one in view wins a tie."""
+        """The box to poll next and when. `in_view`: the boxes polled at the in-view pace (the one on screen, and
+        any armed box waiting for a code); they win a tie."""
         best: tuple[BoxTimes, float] | None = None
         for box in boxes:
-            due = self.due_at(box, box.address == in_view, now, quota)
+            due = self.due_at(box, box.address in in_view, now, quota)
             if due is None:
                 continue
-            if best is None or due < best[1] or (due == best[1] and box.address == in_view):
+            if best is None or due < best[1] or (due == best[1] and box.address in in_view):
                 best = (box, due)
         return best
 

@@ -138,6 +138,7 @@ class Watcher:
         self._failures: dict[str, _Failures] = {}
         self._not_before: dict[str, float] = {}  # boxes another process is polling: look again then
         self._forced: set[str] = set()  # boxes the user asked to check now, whatever the policy says
+        self._hurried: set[str] = set()  # boxes polled at the in-view pace though not in view (armed ones)
         self._failing = False
         self._cursor: _Cursor | None = None
         self._wake = asyncio.Event()
@@ -153,6 +154,11 @@ class Watcher:
     @in_view.setter
     def in_view(self, address: str | None) -> None:
         self._in_view = normal_address(address) if address else None
+        self.wake()
+
+    def hurry(self, address: str, on: bool = True) -> None:
+        """Poll this box at the pace of the box in view (an armed box waiting for a code), or no longer."""
+        (self._hurried.add if on else self._hurried.discard)(normal_address(address))
         self.wake()
 
     def wake(self) -> None:
@@ -189,7 +195,8 @@ class Watcher:
             for event in await self._quota_event():
                 yield event
             times = [self._times(box) for box in boxes]
-            choice = self.policy.next_poll(times, self._in_view, now, self._quota)
+            fast = self._hurried | {self._in_view} if self._in_view else self._hurried
+            choice = self.policy.next_poll(times, fast, now, self._quota)
             scheduled = Scheduled(choice[0].address if choice else None, choice[1] if choice else None,
                                   self.policy.paused_until(self._quota, now), self.policy.stretch(self._quota, now))
             if scheduled != self._scheduled:

@@ -8,6 +8,7 @@ workflows (core/mailboxes.py), which write the store; the watcher then reports w
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -22,6 +23,13 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from .. import config as config_module
+from ..alerts import (
+    RESTORE_TITLE,
+    SAVE_TITLE,
+    desktop_kind,
+    desktop_notification,
+    window_title,
+)
 from ..api import TempMailClient, TmailError
 from ..config import Config
 from ..converter import Converter
@@ -60,6 +68,7 @@ class TmailApp(App[None]):
         self.mailboxes: Mailboxes | None = None
         self.watcher: Watcher | None = None
         self.mail_screen: MailScreen | None = None
+        self._title_count: int | None = None  # the unread count the terminal's title shows (None: not written)
         if demo:
             self._start_demo()
         elif self.api is None and config.api_key:
@@ -151,6 +160,31 @@ class TmailApp(App[None]):
                         markup=False)
             self.set_timer(RESTART_AFTER, self.watch_mail)
 
+    # --- telling the user, through the terminal ---------------------------------------------------------------
+
+    def write_terminal(self, sequence: str) -> None:
+        """An escape sequence for the terminal itself (already sanitised by alerts.py)."""
+        if self._driver is not None:
+            self._driver.write(sequence)
+
+    def alert(self, title: str, body: str) -> None:
+        """New mail, for someone looking elsewhere: the bell, and a desktop notification where the terminal shows
+        them (config `bell`, `desktop_alerts`)."""
+        if self.config.bell:
+            self.bell()
+        kind = desktop_kind(self.config.desktop_alerts)
+        if kind is not None:
+            self.write_terminal(desktop_notification(kind, title, body, in_tmux=bool(os.environ.get("TMUX"))))
+
+    def show_unread(self, count: int) -> None:
+        """The unread count in the terminal's title (config `terminal_title`), written only when it changes."""
+        if not self.config.terminal_title or count == self._title_count:
+            return
+        if self._title_count is None:
+            self.write_terminal(SAVE_TITLE)  # the terminal's own title comes back at the end
+        self._title_count = count
+        self.write_terminal(window_title(f"tmail · {count} unread" if count else "tmail"))
+
     @work(thread=True, group="sweep", exit_on_error=False)
     def sweep_downloads(self) -> None:
         """Partial files of downloads a kill cut short (a kill -9 leaves them) go at start-up."""
@@ -179,6 +213,8 @@ class TmailApp(App[None]):
         return self.config.download_dir
 
     async def on_unmount(self) -> None:
+        if self._title_count is not None:
+            self.write_terminal(RESTORE_TITLE)
         await self.converter.close()
         if self.api is not None:
             await self.api.aclose()

@@ -43,6 +43,8 @@ KEYS = [
     Key("c", "copy_address", "Copy address", "Copy the selected address to the clipboard", "c", short="Copy"),
     Key("K", "app.change_key", "Change key", "Enter another API key (it is checked, then saved)", "K",
         footer=False),
+    Key("A", "arm", "Arm", "Arm the selected box: copy the code (or link) of the mail it waits for as it lands; "
+        "A again disarms", "A", footer=False),
     Key("r", "refresh", "Refresh", "Check the selected mailbox for new mail now", "r"),
     Key("slash", "filter", "Filter", "Filter the messages by sender or subject", "/"),
     Key("question_mark", "help", "Help", "Show every key", "?"),

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ...api import NetworkError
+from ...expect import Expectation
 from ...formatting import sender
 from ...sanitize import one_line
 from ...store import StoredBox, Summary, normal_address
@@ -30,6 +31,7 @@ from ..widgets.mailbox_list import MailboxList
 from ..widgets.message_list import MessageList
 from ..widgets.reader import Reader
 from ..widgets.status_line import StatusLine
+from .arming import Arming
 from .help import HelpScreen
 from .mailbox_actions import MailboxActions
 from .message_actions import MessageActions
@@ -44,7 +46,7 @@ DEMO_CHECK = 30.0  # seconds between looks for a demo whose boxes have all expir
 FIRST_ROWS = 200  # rows of a box loaded at once; the rest when wanted, in a thread (100,000 rows take ~0.2 s)
 
 
-class MailScreen(MailboxActions, MessageActions, Screen[None]):
+class MailScreen(MailboxActions, MessageActions, Arming, Screen[None]):
     BINDINGS = [key.binding() for key in KEYS] + [Binding("escape", "back", "Back", show=False)]
 
     app: TmailApp
@@ -53,6 +55,8 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
         super().__init__()
         self._select_next: str | None = None  # a box just made: selected as soon as the sidebar shows it
         self.code_turn: tuple[object, int] | None = None  # the message `y` last copied from, and which of its codes
+        self.armed: dict[str, Expectation] = {}  # boxes waiting for a code or link (`A`)
+        self._warned: set[str] = set()  # armed boxes whose coming expiry was said
 
     # --- layout and start-up -----------------------------------------------------------------------------------
 
@@ -94,6 +98,7 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
         self.load_boxes(first_load=True)
         if self.app.demo:
             self.set_interval(DEMO_CHECK, self.keep_demo_alive)
+        self.set_interval(5.0, self.warn_expiring)
 
     @work(group="boxes", exclusive=True, exit_on_error=False)
     async def load_boxes(self, first_load: bool = False) -> None:
@@ -105,6 +110,7 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
             select = next((b.address for b in boxes if not b.is_expired(now)), None)
         before = self.selected_box.address if self.selected_box else None
         self.sidebar.show(boxes, select=select)
+        self.app.show_unread(sum(b.unread for b in boxes))
         after = self.selected_box.address if self.selected_box else None
         if first_load or after != before:
             self.show_box()
@@ -170,6 +176,10 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
         rows = message.event.rows
         self.rows_changed(rows)
         self.announce(rows)
+        if self.armed:
+            self.check_armed(rows)
+        if self.app.config.on_new_mail:
+            self.run_hooks(rows)
 
     def on_mail_stored(self, message: watched.MailStored) -> None:
         self.rows_changed(message.event.rows)
@@ -198,6 +208,7 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
             box = await asyncio.to_thread(self.app.store.box, address)
             if box is not None:
                 self.sidebar.update_box(box)
+        self.app.show_unread(sum(b.unread for b in self.sidebar.boxes))
 
     def on_boxes_changed(self, _: watched.BoxesChanged) -> None:
         self.load_boxes()
@@ -242,8 +253,7 @@ class MailScreen(MailboxActions, MessageActions, Screen[None]):
         boxes = sorted({row.mailbox for row in rows})
         where = one_line(boxes[0], 40) if len(boxes) == 1 else f"{len(boxes)} mailboxes"
         self.notify(text, title=f"New mail · {where}", markup=False)
-        if self.app.config.bell:
-            self.app.bell()
+        self.app.alert(f"New mail · {where}", text)
 
     # --- filtering ---------------------------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ class MailboxList(VirtualList):
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
         self.boxes: list[StoredBox] = []
+        self._armed: dict[str, str] = {}  # address -> what the armed box waits for, in words
         self.clock = clock
         self.border_title = "Mailboxes"
 
@@ -31,6 +32,16 @@ class MailboxList(VirtualList):
         self.boxes = boxes
         index = next((i for i, b in enumerate(boxes) if b.address == current), self.cursor)
         self.set_row_count(len(boxes), cursor=index)
+
+    @property
+    def armed(self) -> dict[str, str]:
+        return self._armed
+
+    @armed.setter
+    def armed(self, armed: dict[str, str]) -> None:
+        """Boxes armed (`A`) and what each waits for: their rows say so."""
+        self._armed = dict(armed)
+        self.refresh_all_rows()
 
     def update_box(self, box: StoredBox) -> None:
         """One box's counts or state changed: redraw its row only."""
@@ -74,4 +85,10 @@ class MailboxList(VirtualList):
         detail = f"{box.total} message{'s' if box.total != 1 else ''} · {left}"
         if not expired and box.seconds_left(self.clock()) is not None:
             detail += " left"
+        waiting = self._armed.get(box.address)
+        if waiting:  # armed: what it waits for comes first, the count and time after
+            text = Text("   ⚑ ", style="bold")
+            text.append(f"{waiting} · ", style=self.style_for("virtual-list--strong"))
+            text.append(detail, style=dim)
+            return text
         return Text("   " + detail, style=dim)
