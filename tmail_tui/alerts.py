@@ -33,9 +33,9 @@ def desktop_kind(setting: str = "auto", env: Mapping[str, str] | None = None) ->
     env = os.environ if env is None else env
     program = env.get("TERM_PROGRAM", "")
     term = env.get("TERM", "")
-    if program in ("iTerm.app", "WezTerm", "ghostty") or env.get("WT_SESSION") or term == "xterm-kitty":
+    if program in ("iTerm.app", "WezTerm", "ghostty"):
         return "osc9"
-    if env.get("VTE_VERSION") or term.startswith(("rxvt", "foot")) or env.get("KONSOLE_VERSION"):
+    if env.get("VTE_VERSION") or term.startswith(("rxvt", "foot")):
         return "osc777"
     return None
 
