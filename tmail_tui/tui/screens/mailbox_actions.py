@@ -20,13 +20,7 @@ if TYPE_CHECKING:
 class MailboxActions:
     @work(group="new", exit_on_error=False)
     async def action_new_random(self: MailScreen) -> None:
-        try:
-            box = await self.app.mailboxes.create()
-        except TmailError as exc:
-            self.error(exc)
-            return
-        self.select_when_shown(box.email)
-        self.notify(f"Created {one_line(box.email)}. Press c to copy it.", markup=False)
+        await self.adopt(self.app.mailboxes.create(), lambda box: f"Created {one_line(box.email)}. Press c to copy it.")
 
     @work(group="demo", exclusive=True, exit_on_error=False)
     async def seed_demo(self: MailScreen, count: int = 2) -> None:
@@ -43,29 +37,32 @@ class MailboxActions:
             self.notify("The demo's boxes expired: here is a new one, and mail keeps arriving.", markup=False)
             self.seed_demo(count=1)
 
-    async def domain_choices(self: MailScreen) -> list[tuple[str, str]] | None:
+    async def name_and_domain(self: MailScreen, title: str, name: str = "", domain: str | None = None,
+                              verb: str = "creates") -> tuple[str, str] | None:
+        """The mailbox form, over the domains this key may use; None when cancelled or the domains can't be had."""
         try:
             domains = await self.app.mailboxes.domains()
         except TmailError as exc:
             self.error(exc)
             return None
-        return [(d.domain, f"{one_line(d.domain)} ({one_line(d.type) or '?'})") for d in domains]
+        choices = [(d.domain, f"{one_line(d.domain)} ({one_line(d.type) or '?'})") for d in domains]
+        return await self.app.push_screen_wait(MailboxFormScreen(title, choices, name=name, domain=domain, verb=verb))
 
-    @work(group="new", exit_on_error=False)
-    async def action_new_named(self: MailScreen) -> None:
-        domains = await self.domain_choices()
-        if domains is None:
-            return
-        choice = await self.app.push_screen_wait(MailboxFormScreen("New mailbox", domains))
-        if choice is None:
-            return
+    async def adopt(self: MailScreen, making, said) -> None:
+        """Run a workflow that makes or renames a box; select the box once it shows, and say what happened."""
         try:
-            box = await self.app.mailboxes.create_named(*choice)
+            box = await making
         except TmailError as exc:
             self.error(exc)
             return
         self.select_when_shown(box.email)
-        self.notify(f"Created {one_line(box.email)}.", markup=False)
+        self.notify(said(box), markup=False)
+
+    @work(group="new", exit_on_error=False)
+    async def action_new_named(self: MailScreen) -> None:
+        choice = await self.name_and_domain("New mailbox")
+        if choice is not None:
+            await self.adopt(self.app.mailboxes.create_named(*choice), lambda box: f"Created {one_line(box.email)}.")
 
     @work(group="rename", exit_on_error=False)
     async def action_rename(self: MailScreen) -> None:
@@ -73,21 +70,11 @@ class MailboxActions:
         if box is None or box.is_expired(self.app.clock()):
             self.notify("Select a live mailbox to rename.", severity="warning", markup=False)
             return
-        domains = await self.domain_choices()
-        if domains is None:
-            return
         name, _, domain = box.address.partition("@")
-        choice = await self.app.push_screen_wait(
-            MailboxFormScreen(f"Change {one_line(box.address)}", domains, name=name, domain=domain, verb="changes"))
-        if choice is None:
-            return
-        try:
-            renamed = await self.app.mailboxes.rename(box.address, *choice)
-        except TmailError as exc:
-            self.error(exc)
-            return
-        self.select_when_shown(renamed.email)
-        self.notify(f"{one_line(box.address)} is now {one_line(renamed.email)}.", markup=False)
+        choice = await self.name_and_domain(f"Change {one_line(box.address)}", name, domain, verb="changes")
+        if choice is not None:
+            await self.adopt(self.app.mailboxes.rename(box.address, *choice),
+                             lambda renamed: f"{one_line(box.address)} is now {one_line(renamed.email)}.")
 
     @work(group="add", exit_on_error=False)
     async def action_add_address(self: MailScreen) -> None:
