@@ -7,6 +7,8 @@ in (`allow_insecure = true`, TMAIL_INSECURE=1 or `insecure=True` from --insecure
 The config file decides where the key is sent, so one that another user owns or can write is refused outright,
 key or no key.
 Every location comes from platformdirs, so XDG_CONFIG_HOME, XDG_DATA_HOME and friends are honoured.
+Retention (`max_age_days`, `max_messages`: see archive.apply_retention) is off unless set; a value that is not a
+whole number above 0 is refused rather than guessed at, since it decides what mail is deleted.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import platformdirs
 
 from .api.client import DEFAULT_BASE_URL, normalize_base_url, usable_key
 from .api.errors import ConfigError  # noqa: F401 - defined with the other errors (the client raises it too)
+from .sanitize import one_line
 
 APP_NAME = "tmail"
 KEY_VARIABLE = "TMAIL_API_KEY"
@@ -56,6 +59,8 @@ class Config:
     store_path: Path = field(default_factory=lambda: data_dir() / "tmail.db")
     key_source: str = ""  # "environment" or the config file's path: said in messages, never the key itself
     allow_insecure: bool = False  # plain http to another machine: pass to TempMailClient(insecure=...)
+    max_age_days: int | None = None  # retention (archive.apply_retention): None keeps mail for ever
+    max_messages: int | None = None
     desktop_alerts: str = "auto"  # new mail as a desktop notification: auto, osc9, osc777 or off (see alerts.py)
     terminal_title: bool = True  # the unread count in the terminal's title
     on_new_mail: str = ""  # a command run for each new message in the reader (see hooks.py)
@@ -133,7 +138,20 @@ def load(base_url: str | None = None, path: Path | None = None, insecure: bool =
         config.terminal_title = settings["terminal_title"]
     if isinstance(settings.get("on_new_mail"), str):
         config.on_new_mail = settings["on_new_mail"].strip()
+    for name in ("max_age_days", "max_messages"):
+        setattr(config, name, _retention(settings, name, path))
     return config
+
+
+def _retention(settings: dict[str, Any], name: str, path: Path | None) -> int | None:
+    """A retention setting: a whole number above 0, or absent (nothing is ever removed unless it is set)."""
+    value = settings.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} in the config file {path or config_path()} must be a whole number above 0 "
+                          f"(it is {one_line(repr(value), 40)}); remove it to keep all mail.")
+    return value
 
 
 def _toml_value(value: object) -> str:
