@@ -1,42 +1,42 @@
-"""Run in a fresh process by the benchmark: RSS (MB) after the app has loaded all N message rows and opened one,
-then before anything was loaded."""
+"""`python -m benchmarks.memory_probe STORE COUNT`, run in a fresh process by the benchmark: the resident memory (MB)
+once the app has shown the box of COUNT messages in STORE, gone to its end and back (End, then Home) and opened the
+last message; then the memory before the app started."""
 
 from __future__ import annotations
 
 import asyncio
-import resource
 import sys
-import tempfile
 from pathlib import Path
 
 from tmail_tui.tui.widgets.message_list import MessageList
 
-from .data import FakeApi, make_app, make_store, message_json
+from .data import FakeApi, make_app
+from .poll_probe import rss_mb
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+async def settle(pilot, widget) -> None:
+    while True:
+        drawn = widget.renders
+        await pilot.pause(0.5)
+        if widget.renders == drawn:
+            return
 
 
-async def main(count: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="tmail-mem-"))
+async def main(store: Path, count: int) -> None:
     empty = rss_mb()
-    store = make_store(folder, [message_json(n) for n in range(count)])
-    app = make_app(folder, store, FakeApi([]))
+    app = make_app(store.parent, store, FakeApi([]))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         messages = app.screen.query_one(MessageList)
         messages.focus()
-        await pilot.press("end", "enter")  # the last row: every row is loaded, and one message is open
-        while not messages.complete:
-            await pilot.pause(0.05)
-        await pilot.pause()
-        assert messages.row_count == count
+        await pilot.press("end")
+        await settle(pilot, messages)
+        await pilot.press("end", "enter")  # the last row (once loaded), opened
+        await settle(pilot, messages)
+        await pilot.press("home")
+        await settle(pilot, messages)
+        assert messages.row_count == count, messages.row_count
         print(f"{rss_mb():.1f} {empty:.1f}")
 
 
-asyncio.run(main(int(sys.argv[1])))
+asyncio.run(main(Path(sys.argv[1]), int(sys.argv[2])))

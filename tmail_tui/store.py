@@ -36,7 +36,7 @@ from typing import NamedTuple
 from .api.errors import TmailError
 from .api.models import Attachment, Mailbox, Message, Quota, parse_time
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write before giving up
 REMOVED_KEPT = 7 * 86400.0  # how long a deletion is remembered for other processes to see
 
@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS messages (
     digest      TEXT NOT NULL DEFAULT '',
     first_seq   INTEGER NOT NULL DEFAULT 0,
     seq         INTEGER NOT NULL DEFAULT 0,
+    fingerprint BLOB,                        -- of the raw JSON the last poll got: the same bytes are not decoded
     PRIMARY KEY (mailbox, id)
 );
 -- The list's exact order, id included: SQLite then reads the first screenful without sorting the whole box.
@@ -81,6 +82,8 @@ CREATE INDEX IF NOT EXISTS messages_newest_first ON messages (mailbox, received_
 CREATE INDEX IF NOT EXISTS messages_unread ON messages (mailbox) WHERE seen = 0 AND server_seen = 0;
 -- What changed since a number: read by every process after every poll, so it must not scan.
 CREATE INDEX IF NOT EXISTS messages_by_seq ON messages (seq);
+-- Which messages of an answer are stored already, by the fingerprint of their raw JSON: looked up by the batch.
+CREATE INDEX IF NOT EXISTS messages_by_print ON messages (fingerprint) WHERE fingerprint IS NOT NULL;
 CREATE TABLE IF NOT EXISTS removed (mailbox TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS removed_by_seq ON removed (seq);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value);
@@ -253,6 +256,7 @@ class Store:
             _private(self.path)
         self._clock = clock
         self._lock = threading.RLock()
+        self._writes = 0  # commits through this connection (PRAGMA data_version counts only the others')
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._db.row_factory = sqlite3.Row
         try:
@@ -283,6 +287,7 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._writes += 1
 
     def _next_seq(self, db: sqlite3.Connection, name: str = "seq") -> int:
         """The next number of a store-wide sequence, taken inside a write transaction (so writers are ordered)."""
@@ -294,6 +299,12 @@ class Store:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
         return default if row is None else row[0]
+
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything is committed to the store, by this connection or any other (one PRAGMA: what
+        an idle watcher asks every few seconds before reading anything)."""
+        with self._lock:
+            return self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
 
     def last_seq(self) -> int:
         """How far the store's message writes have gone: `changes_since(last_seq())` is empty."""
@@ -422,31 +433,72 @@ class Store:
 
     # --- messages ------------------------------------------------------------------------------------------------
 
-    def record_poll(self, address: str, messages: Iterable[Message]) -> PollResult:
-        """Upsert what a poll returned, in one transaction; report which ids are new and which changed.
+    def record_poll(self, address: str, messages: Iterable[Message],
+                    fingerprints: dict[str, bytes] | None = None) -> PollResult:
+        """Upsert what a poll decoded, in one transaction; report which ids are new and which changed.
 
-        Messages the server no longer lists stay: mail outlives its box. The box is alive again, and polled now.
+        `messages` are the ones the poll could not recognise by their raw JSON's fingerprint (`known_prints`), with
+        those fingerprints: the work is O(what they are), never a read of the whole box. A message whose content
+        is the same as stored (only its raw JSON differs: keys reordered, a first poll after an upgrade) gets its
+        new fingerprint and nothing else. A poll that changes nothing takes no write number, so no process has
+        anything to read after it. Messages the server no longer lists stay: mail outlives its box. The box is alive
+        again, and polled now.
         """
         address = normal_address(address)
+        messages = list(messages)
+        fingerprints = fingerprints or {}
         now = self._clock()
         with self._transaction() as db:
-            result = PollResult(seq=self._next_seq(db))
-            known = {row[0]: (row[1], row[2]) for row in db.execute(
-                "SELECT id, digest, server_seen FROM messages WHERE mailbox=?", (address,))}
+            known = self._stored_digests(db, address, [m.id for m in messages])
+            result = PollResult()
             for message in messages:
                 digest = _digest(message)
                 before = known.get(message.id)
                 if before == (digest, int(message.is_seen)):
+                    if message.id in fingerprints:
+                        db.execute("UPDATE messages SET fingerprint=? WHERE mailbox=? AND id=?",
+                                   (fingerprints[message.id], address, message.id))
                     continue
+                result.seq = result.seq or self._next_seq(db)
                 (result.new if before is None else result.changed).append(message.id)
                 known[message.id] = (digest, int(message.is_seen))  # a duplicate id in one answer counts once
-                self._upsert_message(db, message, address, digest, now, result.seq)
+                self._upsert_message(db, message, address, digest, now, result.seq, fingerprints.get(message.id))
+            result.seq = result.seq or self._meta_in(db, "seq")
             was_gone = db.execute("SELECT gone_at IS NOT NULL FROM mailboxes WHERE address=?", (address,)).fetchone()
             db.execute("""UPDATE mailboxes SET polled_at=?, polling_until=NULL, misses=0, gone_at=NULL,
                             first_poll_seq=COALESCE(first_poll_seq, ?) WHERE address=?""", (now, result.seq, address))
             if was_gone and was_gone[0]:  # a box thought gone answered: every process shows it alive again
                 self._next_seq(db, "boxes")
         return result
+
+    @staticmethod
+    def _meta_in(db: sqlite3.Connection, name: str) -> int:
+        row = db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+        return row[0] if row else 0
+
+    @staticmethod
+    def _stored_digests(db: sqlite3.Connection, address: str, ids: list[str]) -> dict[str, tuple[str, int]]:
+        """(digest, server_seen) of the given ids of a box that are stored, by the batch of ids."""
+        known: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(ids), 500):  # SQLite limits the parameters of one statement
+            chunk = ids[start:start + 500]
+            known.update((row[0], (row[1], row[2])) for row in db.execute(
+                f"SELECT id, digest, server_seen FROM messages WHERE mailbox=? AND id IN ({','.join('?' * len(chunk))})",
+                (address, *chunk)))
+        return known
+
+    def known_prints(self, address: str, prints: list[bytes]) -> dict[bytes, str]:
+        """Which of these raw-JSON fingerprints a box's stored messages have, and the id of each: what a poll need
+        not decode. Read by the batch through an index, as the answer streams in."""
+        address = normal_address(address)
+        found: dict[bytes, str] = {}
+        with self._lock:
+            for start in range(0, len(prints), 500):
+                chunk = prints[start:start + 500]
+                found.update(self._db.execute(
+                    f"SELECT fingerprint, id FROM messages WHERE fingerprint IN ({','.join('?' * len(chunk))}) "
+                    "AND mailbox=?", (*chunk, address)).fetchall())
+        return found
 
     def save_message(self, message: Message) -> None:
         """Store one message read on its own (endpoint 6)."""
@@ -455,21 +507,22 @@ class Store:
                                  self._next_seq(db))
 
     def _upsert_message(self, db: sqlite3.Connection, message: Message, address: str, digest: str,
-                        now: float, seq: int) -> None:
+                        now: float, seq: int, fingerprint: bytes | None = None) -> None:
         received = message.received_at.timestamp() if message.received_at else None
         attachments = json.dumps([a.to_json() for a in message.attachments])
         db.execute(
             """INSERT INTO messages (mailbox, id, subject, from_name, from_email, received_raw, received_ts,
-                                     is_html, content, attachments, server_seen, fetched_at, digest, first_seq, seq)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     is_html, content, attachments, server_seen, fetched_at, digest, first_seq, seq,
+                                     fingerprint)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT(mailbox, id) DO UPDATE SET subject=excluded.subject, from_name=excluded.from_name,
                  from_email=excluded.from_email, received_raw=excluded.received_raw,
                  received_ts=excluded.received_ts, is_html=excluded.is_html, content=excluded.content,
                  attachments=excluded.attachments, server_seen=excluded.server_seen, digest=excluded.digest,
-                 seq=excluded.seq""",
+                 seq=excluded.seq, fingerprint=excluded.fingerprint""",
             (address, message.id, message.subject, message.from_name, message.from_email, message.received_raw,
              received, int(message.is_html), message.content, attachments, int(message.is_seen), now, digest, seq,
-             seq),
+             seq, fingerprint),
         )
 
     def messages(self, address: str) -> list[StoredMessage]:
@@ -592,6 +645,8 @@ def _create_or_migrate(db: sqlite3.Connection) -> None:
                 db.execute(f"ALTER TABLE mailboxes ADD COLUMN {name} {kind}")
         db.execute("UPDATE OR IGNORE mailboxes SET address=lower(address)")
         db.execute("UPDATE mailboxes SET first_poll_seq=0 WHERE polled_at IS NOT NULL")
+    if "messages" in tables and version == 3:  # 4 adds the raw JSON's fingerprint: the next poll fills it in
+        db.execute("ALTER TABLE messages ADD COLUMN fingerprint BLOB")
     for statement in _SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)

@@ -25,12 +25,14 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from .api import AuthError, NotFoundError, TempMailClient, TmailError
+from .api.client import recognising
 from .api.models import Quota
 from .poller import BoxTimes, PollPolicy
 from .sanitize import one_line
-from .store import Store, StoredBox, Summary, normal_address
+from .store import Changes, Store, StoredBox, Summary, normal_address
 
 LEASE = 60.0  # seconds a claimed poll keeps other processes off the box (after a crash, no longer than this)
 CHECK_EVERY = 2.0  # seconds between looks at the store for what other processes fetched
@@ -144,6 +146,8 @@ class Watcher:
         self._wake = asyncio.Event()
         self._scheduled: Scheduled | None = None
         self._quota: Quota | None = None
+        self._version: object = None  # the store's version at the last look
+        self._boxes: list[StoredBox] = []  # as read at the last look
 
     # --- steering (from the front end) -----------------------------------------------------------------------------
 
@@ -189,14 +193,17 @@ class Watcher:
         await self.start()
         while True:
             self._wake.clear()
+            look = await asyncio.to_thread(self._look)
+            if look is not None:  # the store changed since the last look (by any process): read it
+                self._boxes, saved_quota, changes = look
+                for event in self._change_events(changes):
+                    yield event
+                for event in self._quota_events(saved_quota):
+                    yield event
             now = self.clock()
-            boxes = [b for b in await asyncio.to_thread(self.store.boxes, False)
-                     if self.addresses is None or b.address in self.addresses]
-            for event in await self._quota_event():
-                yield event
+            boxes = self._boxes
             times = [self._times(box) for box in boxes]
-            fast = self._hurried | {self._in_view} if self._in_view else self._hurried
-            choice = self.policy.next_poll(times, fast, now, self._quota)
+            choice = self.policy.next_poll(times, self._in_view, now, self._quota)
             scheduled = Scheduled(choice[0].address if choice else None, choice[1] if choice else None,
                                   self.policy.paused_until(self._quota, now), self.policy.stretch(self._quota, now))
             if scheduled != self._scheduled:
@@ -207,15 +214,23 @@ class Watcher:
             if box is not None:
                 async for event in self._poll_claimed(box):
                     yield event
-            for event in await self.changes():
-                yield event
             if due is not None:
-                continue  # something else may be due at once
+                continue  # look at what the poll stored; something else may be due at once
             delay = CHECK_EVERY if choice is None else min(max(choice[1] - now, 0.05), CHECK_EVERY)
             try:
                 await asyncio.wait_for(self._wake.wait(), delay)
             except asyncio.TimeoutError:
                 pass
+
+    def _look(self) -> tuple[list[StoredBox], tuple[Quota, float] | None, Changes] | None:
+        """One look at the store, in a thread: None when nothing was committed since the last look (one PRAGMA,
+        the whole cost of an idle wake-up); else the boxes, the quota and the changes since this watcher's point."""
+        version = self.store.version()
+        if version == self._version:
+            return None
+        self._version = version
+        boxes = [b for b in self.store.boxes(counts=False) if self.addresses is None or b.address in self.addresses]
+        return boxes, self.store.quota(), self.store.changes_since(self._cursor.seq, self.addresses)
 
     def _times(self, box: StoredBox) -> BoxTimes:
         failures = self._failures.get(box.address, _Failures())
@@ -224,8 +239,7 @@ class Watcher:
                         gone=box.gone_at is not None, last_poll=box.polled_at, failures=failures.count,
                         retry_at=retry_at)
 
-    async def _quota_event(self) -> list[Event]:
-        saved = await asyncio.to_thread(self.store.quota)
+    def _quota_events(self, saved: tuple[Quota, float] | None) -> list[Event]:
         quota = saved[0] if saved else self.api.quota
         if quota is None or quota == self._quota:
             return []
@@ -247,7 +261,9 @@ class Watcher:
         """One poll of one box and what came of it (the store is written; the mail itself comes from `changes`)."""
         address = box.address
         try:
-            messages = await self.api.messages(address)
+            # Streamed, and only messages whose raw JSON the store does not know are decoded (see api.messages).
+            with recognising(partial(self.store.known_prints, address)):
+                listing = await self.api.messages(address)
         except NotFoundError as exc:
             return await self._not_found(box, exc)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the loop backs off and goes on
@@ -255,7 +271,7 @@ class Watcher:
             return self._failed(address, _problem(exc), key_refused=isinstance(exc, AuthError))
         finally:
             await self._save_quota()
-        await asyncio.to_thread(self.store.record_poll, address, messages)
+        await asyncio.to_thread(self.store.record_poll, address, listing, getattr(listing, "fingerprints", None))
         self._failures.pop(address, None)
         recovered, self._failing = self._failing, False
         return [PollSucceeded(address, self.clock(), recovered)]
@@ -296,8 +312,11 @@ class Watcher:
     async def changes(self) -> list[Event]:
         """What the store has gained since this watcher last looked, whoever fetched it."""
         await self.start()
+        return self._change_events(await asyncio.to_thread(self.store.changes_since, self._cursor.seq,
+                                                           self.addresses))
+
+    def _change_events(self, changes: Changes) -> list[Event]:
         cursor = self._cursor
-        changes = await asyncio.to_thread(self.store.changes_since, cursor.seq, self.addresses)
         arrived: list[Summary] = []
         stored: list[Summary] = []
         for row, first_seq, first_poll_seq in changes.rows:

@@ -15,10 +15,14 @@ overall bound.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -41,6 +45,7 @@ from .errors import (
     TmailError,
 )
 from .models import DomainList, Mailbox, Message, Quota
+from .stream import ListingReader
 
 if TYPE_CHECKING:
     from ..downloads import SavedFile
@@ -49,6 +54,7 @@ DEFAULT_BASE_URL = "https://v1.tempmailg.com"
 DOMAIN_TYPES = ("free", "premium", "all")
 _MAX_DIGITS = 4000  # below Python's 4,300-digit limit for int(): a longer number stays a string (see _decode)
 _T = TypeVar("_T")
+Known = Callable[[list[bytes]], dict[bytes, str]]  # fingerprints -> the ids of those stored already
 
 
 def segment(value: str) -> str:
@@ -160,6 +166,10 @@ class TempMailClient:
             transport=transport,
             follow_redirects=False,  # a redirect could carry the key's header to another host
         )
+        self._transport = transport
+        self._loop: asyncio.AbstractEventLoop | None = None  # the streamed polls' (see `messages`)
+        self._loop_thread: threading.Thread | None = None
+        self._poll_http: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
         return f"TempMailClient(base_url={self.base_url!r})"
@@ -172,6 +182,12 @@ class TempMailClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._poll_http.aclose(), loop))
+            loop.call_soon_threadsafe(loop.stop)
+            await asyncio.to_thread(self._loop_thread.join)
+            loop.close()
 
     # --- the eight endpoints ---------------------------------------------------------------------------------
 
@@ -202,14 +218,67 @@ class TempMailClient:
         data = await self._json("DELETE", f"/api/emails/{segment(email)}")
         return one_line(data.get("message"), 200)
 
-    async def messages(self, email: str) -> list[Message]:
+    async def messages(self, email: str) -> Listing:
         """5. Every message of a mailbox, with full content; a message id seen twice in one answer counts once.
 
-        Every poll returns every message in full, so decoding and parsing run in a thread: a big box never
-        stalls the UI's event loop.
+        The answer is streamed and split message by message as it arrives (stream.py), on the client's own event
+        loop in its own thread: neither the download nor the decoding runs on the caller's loop, and the answer is
+        never held whole. Each message's raw JSON is fingerprinted; inside `recognising(known)` (a poll),
+        `known(fingerprints)` says which are stored already, and those are not decoded at all: the list then holds
+        only the others.
         """
-        data = await self._json("GET", "/api/messages", params={"email": email}, in_thread=True)
-        return await asyncio.to_thread(_read, _parse_messages, data, email)
+        future = asyncio.run_coroutine_threadsafe(self._listing(email, RECOGNISE.get()), self._poll_loop())
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+
+    def _poll_loop(self) -> asyncio.AbstractEventLoop:
+        """The thread and event loop of the streamed polls, and their HTTP client (made on first use)."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            self._loop_thread = threading.Thread(target=self._loop.run_forever, name="tmail-poll", daemon=True)
+            self._loop_thread.start()
+            self._poll_http = httpx.AsyncClient(base_url=self.base_url, headers=self._http.headers,
+                                                timeout=httpx.Timeout(self.timeout, connect=self._connect_timeout),
+                                                transport=self._transport, follow_redirects=False)
+        return self._loop
+
+    async def _listing(self, email: str, known: Known | None) -> Listing:
+        """On the poll loop: the request, streamed through a ListingReader; blocking there blocks no one."""
+        collected: dict[int, _Collected] = {}
+
+        def on_batch(array: int, raws: list) -> None:
+            collected.setdefault(array, _Collected()).take(raws, known, email)
+
+        reader = ListingReader(on_batch)
+        try:
+            async with asyncio.timeout(self.deadline):
+                async with self._poll_http.stream("GET", "/api/messages", params={"email": email}) as response:
+                    self._note_quota(response)
+                    if not response.is_success:
+                        await response.aread()
+                        self._raise_for(response)
+                    async for chunk in response.aiter_bytes():
+                        reader.feed(chunk)
+        except TimeoutError:
+            raise NetworkError(f"{self._host()} did not answer in time (within {self.deadline:g} s). Check your "
+                               "connection; tmail will retry.") from None
+        except TmailError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - as in _json: the transport's frames hold the key
+            raise self._network_error(exc) from None
+        data, picked = reader.close()
+        if not isinstance(data, dict):
+            raise ServerError("The server sent JSON of an unexpected shape.", response.status_code)
+        if data.get("status") is False:
+            detail = self._detail(data)
+            raise ApiError(f"The server refused the request: {detail or 'no reason given'}.",
+                           response.status_code, detail, api_said=True)
+        if picked is None:
+            raise ServerError("The server's answer has no message list.")
+        return collected.get(picked, _Collected()).result
 
     async def message(self, message_id: str) -> Message:
         """6. One message (the server marks it seen)."""
@@ -276,8 +345,7 @@ class TempMailClient:
             raise ServerError("The server's answer has no mailbox address in it.")
         return box
 
-    async def _json(self, method: str, path: str, params: dict[str, str] | None = None,
-                    in_thread: bool = False) -> dict[str, Any]:
+    async def _json(self, method: str, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         try:
             async with asyncio.timeout(self.deadline):
                 response = await self._http.request(method, path, params=params)
@@ -292,7 +360,7 @@ class TempMailClient:
         if not response.is_success:
             self._raise_for(response)
         content = response.content
-        data = await asyncio.to_thread(_decode, content) if in_thread else _decode(content)
+        data = _decode(content)
         if not isinstance(data, dict):
             raise ServerError("The server sent JSON of an unexpected shape.", response.status_code)
         if data.get("status") is False:
@@ -452,17 +520,56 @@ async def _exact_length(response: httpx.Response, name: str) -> AsyncIterator[by
                           "was not saved.")
 
 
-def _parse_messages(data: dict[str, Any], email: str) -> list[Message]:
-    raw = data.get("messages")
-    if raw is None and isinstance(data.get("data"), dict):
-        raw = data["data"].get("messages")  # another client of this API reads `data.messages` too
-    if raw is None and isinstance(data.get("data"), list):
-        raw = data["data"]
-    if not isinstance(raw, list):
-        raise ServerError("The server's answer has no message list.")
-    messages: dict[str, Message] = {}
-    for item in raw:
-        message = Message.from_api(item)
-        if message is not None and message.id not in messages:  # the same id twice: the first wins
-            messages[message.id] = message if message.mailbox else replace(message, mailbox=email)
-    return list(messages.values())
+def fingerprint(raw) -> bytes:
+    """A message's raw JSON bytes, hashed: the same bytes as last time mean the same message, undecoded."""
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
+class Listing(list):
+    """The messages of an answer that had to be decoded (all of them, unless recognising), with the fingerprint of
+    each one's raw JSON (`fingerprints`, by id) and the number recognised by theirs and skipped (`unchanged`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fingerprints: dict[str, bytes] = {}
+        self.unchanged = 0
+
+
+# How a poll recognises the messages it need not decode: set around `messages()` by `recognising` (a context variable
+# keeps `messages(email)` the one-argument call every caller knows; the thread it runs in inherits the context).
+RECOGNISE: ContextVar[Known | None] = ContextVar("tmail_recognise", default=None)
+
+
+@contextmanager
+def recognising(known: Known) -> Iterator[None]:
+    token = RECOGNISE.set(known)
+    try:
+        yield
+    finally:
+        RECOGNISE.reset(token)
+
+
+class _Collected:
+    """The messages of one list of the answer, batch by batch: fingerprints first, then only the unknown decoded.
+    A message id seen twice counts once (the first wins), whether it was recognised or decoded."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.result = Listing()
+
+    def take(self, raws: list, known: Known | None, email: str) -> None:
+        prints = [fingerprint(raw) for raw in raws]
+        stored = known(prints) if known is not None and prints else {}
+        for raw, print_ in zip(raws, prints):
+            message_id = stored.get(print_)
+            if message_id is not None:
+                if message_id not in self.ids:
+                    self.ids.add(message_id)
+                    self.result.unchanged += 1
+                continue
+            message = _read(Message.from_api, _decode(bytes(raw)))
+            if message is not None and message.id not in self.ids:
+                self.ids.add(message.id)
+                self.result.append(message if message.mailbox else replace(message, mailbox=email))
+                self.result.fingerprints[message.id] = print_
+
