@@ -15,7 +15,7 @@ from .dialog import Dialog
 
 class HelpScreen(Dialog[None]):
     DEFAULT_CSS = """
-    #help { width: 80; }
+    #help { width: 80; scrollbar-gutter: stable; }
     """
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
