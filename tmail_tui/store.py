@@ -19,7 +19,6 @@ Several tmail processes share one store (a reader, `tmail watch` in another pane
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -70,7 +69,7 @@ CREATE TABLE IF NOT EXISTS messages (
     server_seen INTEGER NOT NULL DEFAULT 0,
     seen        INTEGER NOT NULL DEFAULT 0,  -- opened in tmail
     fetched_at  REAL NOT NULL,
-    digest      TEXT NOT NULL DEFAULT '',
+    digest      TEXT NOT NULL DEFAULT '',    -- unused since version 4 (see _content)
     first_seq   INTEGER NOT NULL DEFAULT 0,
     seq         INTEGER NOT NULL DEFAULT 0,
     fingerprint BLOB,                        -- of the raw JSON the last poll got: the same bytes are not decoded
@@ -82,8 +81,9 @@ CREATE INDEX IF NOT EXISTS messages_newest_first ON messages (mailbox, received_
 CREATE INDEX IF NOT EXISTS messages_unread ON messages (mailbox) WHERE seen = 0 AND server_seen = 0;
 -- What changed since a number: read by every process after every poll, so it must not scan.
 CREATE INDEX IF NOT EXISTS messages_by_seq ON messages (seq);
--- Which messages of an answer are stored already, by the fingerprint of their raw JSON: looked up by the batch.
-CREATE INDEX IF NOT EXISTS messages_by_print ON messages (fingerprint) WHERE fingerprint IS NOT NULL;
+-- Which messages of an answer are stored already, by the fingerprint of their raw JSON: looked up by the batch in
+-- the index alone (the column sits after the body: reading it from the table would read every body).
+CREATE INDEX IF NOT EXISTS messages_by_print ON messages (fingerprint, mailbox, id) WHERE fingerprint IS NOT NULL;
 CREATE TABLE IF NOT EXISTS removed (mailbox TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS removed_by_seq ON removed (seq);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value);
@@ -193,12 +193,18 @@ class Changes:
     boxes_version: int  # the boxes' version when read
 
 
-def _digest(message: Message) -> str:
-    """A fingerprint of everything but the seen flag: a changed digest means the row must be redrawn."""
-    payload = message.to_json()
-    payload.pop("is_seen")
-    return hashlib.blake2b(json.dumps(payload, sort_keys=True).encode("utf-8", "surrogatepass"),
-                           digest_size=16).hexdigest()
+_CONTENT_COLUMNS = "subject, from_name, from_email, received_raw, is_html, content, attachments, server_seen"
+
+
+def _content(message: Message) -> tuple:
+    """What a poll compares with the stored row (`_CONTENT_COLUMNS`, as stored): a difference is a change to redraw.
+    Compared field by field, only for messages whose raw JSON changed: no re-encoding to hash it."""
+    return (message.subject, message.from_name, message.from_email, message.received_raw, int(message.is_html),
+            message.content, _attachments(message), int(message.is_seen))
+
+
+def _attachments(message: Message) -> str:
+    return json.dumps([a.to_json() for a in message.attachments])
 
 
 def _row_to_message(row: sqlite3.Row) -> StoredMessage:
@@ -449,20 +455,20 @@ class Store:
         fingerprints = fingerprints or {}
         now = self._clock()
         with self._transaction() as db:
-            known = self._stored_digests(db, address, [m.id for m in messages])
+            known = self._stored_contents(db, address, [m.id for m in messages])
             result = PollResult()
             for message in messages:
-                digest = _digest(message)
+                content = _content(message)
                 before = known.get(message.id)
-                if before == (digest, int(message.is_seen)):
+                if before == content:
                     if message.id in fingerprints:
                         db.execute("UPDATE messages SET fingerprint=? WHERE mailbox=? AND id=?",
                                    (fingerprints[message.id], address, message.id))
                     continue
                 result.seq = result.seq or self._next_seq(db)
                 (result.new if before is None else result.changed).append(message.id)
-                known[message.id] = (digest, int(message.is_seen))  # a duplicate id in one answer counts once
-                self._upsert_message(db, message, address, digest, now, result.seq, fingerprints.get(message.id))
+                known[message.id] = content  # a duplicate id in one answer counts once
+                self._upsert_message(db, message, address, now, result.seq, fingerprints.get(message.id))
             result.seq = result.seq or self._meta_in(db, "seq")
             was_gone = db.execute("SELECT gone_at IS NOT NULL FROM mailboxes WHERE address=?", (address,)).fetchone()
             db.execute("""UPDATE mailboxes SET polled_at=?, polling_until=NULL, misses=0, gone_at=NULL,
@@ -477,14 +483,14 @@ class Store:
         return row[0] if row else 0
 
     @staticmethod
-    def _stored_digests(db: sqlite3.Connection, address: str, ids: list[str]) -> dict[str, tuple[str, int]]:
-        """(digest, server_seen) of the given ids of a box that are stored, by the batch of ids."""
-        known: dict[str, tuple[str, int]] = {}
+    def _stored_contents(db: sqlite3.Connection, address: str, ids: list[str]) -> dict[str, tuple]:
+        """What the given ids of a box hold now (see `_content`), for those stored, by the batch of ids."""
+        known: dict[str, tuple] = {}
         for start in range(0, len(ids), 500):  # SQLite limits the parameters of one statement
             chunk = ids[start:start + 500]
-            known.update((row[0], (row[1], row[2])) for row in db.execute(
-                f"SELECT id, digest, server_seen FROM messages WHERE mailbox=? AND id IN ({','.join('?' * len(chunk))})",
-                (address, *chunk)))
+            known.update((row[0], tuple(row[1:])) for row in db.execute(
+                f"SELECT id, {_CONTENT_COLUMNS} FROM messages WHERE mailbox=? "
+                f"AND id IN ({','.join('?' * len(chunk))})", (address, *chunk)))
         return known
 
     def known_prints(self, address: str, prints: list[bytes]) -> dict[bytes, str]:
@@ -496,20 +502,20 @@ class Store:
             for start in range(0, len(prints), 500):
                 chunk = prints[start:start + 500]
                 found.update(self._db.execute(
-                    f"SELECT fingerprint, id FROM messages WHERE fingerprint IN ({','.join('?' * len(chunk))}) "
-                    "AND mailbox=?", (*chunk, address)).fetchall())
+                    "SELECT fingerprint, id FROM messages INDEXED BY messages_by_print WHERE fingerprint IS NOT NULL "
+                    f"AND fingerprint IN ({','.join('?' * len(chunk))}) AND mailbox=?", (*chunk, address)).fetchall())
         return found
 
     def save_message(self, message: Message) -> None:
         """Store one message read on its own (endpoint 6)."""
         with self._transaction() as db:
-            self._upsert_message(db, message, normal_address(message.mailbox), _digest(message), self._clock(),
-                                 self._next_seq(db))
+            self._upsert_message(db, message, normal_address(message.mailbox), self._clock(), self._next_seq(db))
 
-    def _upsert_message(self, db: sqlite3.Connection, message: Message, address: str, digest: str,
-                        now: float, seq: int, fingerprint: bytes | None = None) -> None:
+    def _upsert_message(self, db: sqlite3.Connection, message: Message, address: str, now: float, seq: int,
+                        fingerprint: bytes | None = None) -> None:
         received = message.received_at.timestamp() if message.received_at else None
-        attachments = json.dumps([a.to_json() for a in message.attachments])
+        attachments = _attachments(message)
+        digest = ""  # (the digest of versions before 4: rows are now compared field by field, see _content)
         db.execute(
             """INSERT INTO messages (mailbox, id, subject, from_name, from_email, received_raw, received_ts,
                                      is_html, content, attachments, server_seen, fetched_at, digest, first_seq, seq,

@@ -141,6 +141,7 @@ class Watcher:
         self._not_before: dict[str, float] = {}  # boxes another process is polling: look again then
         self._forced: set[str] = set()  # boxes the user asked to check now, whatever the policy says
         self._hurried: set[str] = set()  # boxes polled at the in-view pace though not in view (armed ones)
+        self._hurried: set[str] = set()  # boxes polled at the in-view pace though not in view (armed ones)
         self._failing = False
         self._cursor: _Cursor | None = None
         self._wake = asyncio.Event()
@@ -158,6 +159,11 @@ class Watcher:
     @in_view.setter
     def in_view(self, address: str | None) -> None:
         self._in_view = normal_address(address) if address else None
+        self.wake()
+
+    def hurry(self, address: str, on: bool = True) -> None:
+        """Poll this box at the pace of the box in view (an armed box waiting for a code), or no longer."""
+        (self._hurried.add if on else self._hurried.discard)(normal_address(address))
         self.wake()
 
     def hurry(self, address: str, on: bool = True) -> None:
@@ -203,7 +209,8 @@ class Watcher:
             now = self.clock()
             boxes = self._boxes
             times = [self._times(box) for box in boxes]
-            choice = self.policy.next_poll(times, self._in_view, now, self._quota)
+            fast = self._hurried | {self._in_view} if self._in_view else self._hurried
+            choice = self.policy.next_poll(times, fast, now, self._quota)
             scheduled = Scheduled(choice[0].address if choice else None, choice[1] if choice else None,
                                   self.policy.paused_until(self._quota, now), self.policy.stretch(self._quota, now))
             if scheduled != self._scheduled:
@@ -253,9 +260,15 @@ class Watcher:
             self._not_before[box.address] = now + CHECK_EVERY
             return
         self._not_before.pop(box.address, None)
-        yield PollStarted(box.address)
-        for event in await self.poll(box):
-            yield event
+        try:
+            yield PollStarted(box.address)
+            for event in await self.poll(box):
+                yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            # Stopped mid-poll (the reader closing, its key replaced): give up the claim at once, or the next
+            # watcher could not poll the box until the lease ran out.
+            self.store.release_poll(box.address)
+            raise
 
     async def poll(self, box: StoredBox) -> list[Event]:
         """One poll of one box and what came of it (the store is written; the mail itself comes from `changes`)."""
