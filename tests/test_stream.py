@@ -1,0 +1,217 @@
+"""The streamed poll (issue 12): an answer read as it arrives, in any chunks, gives what reading it whole gave; a
+message the store knows by its raw JSON's fingerprint is not decoded; record_poll works on what it is given only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+import httpx
+import pytest
+
+from tmail_tui.api import ServerError, TempMailClient
+from tmail_tui.api.client import _decode, fingerprint, recognising
+from tmail_tui.api.models import Mailbox, Message
+from tmail_tui.api.stream import BATCH, ListingReader
+from tmail_tui.store import Store
+from tmail_tui.watcher import Watcher
+
+from .conftest import KEY
+
+BOX = "box@quickbox.test"
+
+
+def whole(body: bytes) -> list[bytes]:
+    """What the old reader picked: the message list of the whole answer, each element re-encoded for comparison."""
+    data = _decode(body)
+    return [json.dumps(m, sort_keys=True).encode() for m in data["messages"]]
+
+
+def streamed(body: bytes, chunk: int) -> tuple[object, list[bytes]]:
+    got: dict[int, list[bytes]] = {}
+    reader = ListingReader(lambda array, raws: got.setdefault(array, []).extend(bytes(r) for r in raws))
+    for start in range(0, len(body), chunk):
+        reader.feed(body[start:start + chunk])
+    data, picked = reader.close()
+    elements = [json.dumps(_decode(raw), sort_keys=True).encode() for raw in got.get(picked, [])]
+    return data, elements
+
+
+def mail(n: int, size: int = 200) -> dict:
+    return {"id": f"m{n}", "to": BOX, "subject": f"Subject {n} }}, {{\"x\": [1, 2]}}", "from": "A \\ B",
+            "content": "<p class=\"x\">é</p>\n" * (size // 20), "is_seen": n % 2 == 0,
+            "attachments": [{"name": "a.pdf", "size": 1}, {"name": "b.pdf"}] if n % 3 == 0 else []}
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096, 65536, 1 << 22])
+def test_any_chunking_gives_what_reading_it_whole_gave(chunk):
+    messages = [mail(n, random.Random(n).randint(10, 3000)) for n in range(60)]
+    body = json.dumps({"status": True, "mailbox": BOX, "messages": messages}).encode()
+    data, elements = streamed(body, chunk)
+    assert elements == whole(body)
+    assert data == {"status": True, "mailbox": BOX, "messages": []}
+
+
+def test_batches_of_more_than_a_megabyte_split_at_message_ends():
+    messages = [mail(n, 50_000) for n in range(80)]  # 4 MB: several msgspec batches, nested objects in each
+    body = json.dumps({"messages": messages, "status": True}, separators=(",", ":")).encode()
+    assert len(body) > 3 * BATCH
+    assert streamed(body, 65536)[1] == whole(body)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"status": true, "messages": [{"id": "m1", "subject": "caf\xe9 \xff\xfe"}, {"id": "m2"}]}',  # invalid UTF-8
+    b'{"status": true, "messages": [{"id": "m1", "from": "\\ud800lone"}, {"id": "m2", "x": "\\udfff"}]}',
+    b'{"status": true, "messages": [{"id": ' + b"9" * 5000 + b', "size": NaN}, {"id": "m2", "n": 1e999}]}',
+    b'{"status": true, "messages": [null, 1, "x", {"id": {}}, {"id": []}, [1, {"a": "}, {\\"b"}]]}',
+    b'{"messages": [], "data": {"messages": [{"id": "inner"}]}, "messages": [{"id": "last"}]}',
+    b' \n{ "status" : true , "mess\\u0061ges" : [ {"id":"escaped key"} , {"id":"b"} ] } \n',
+])
+def test_odd_answers_read_as_json_loads_reads_them(body):
+    for chunk in (1, 3, 64, len(body)):
+        data, elements = streamed(body, chunk)
+        assert elements == whole(body)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"status": true, "messages": [{"id": ',  # truncated
+    b'{"status": true, "messages": [{"id": "a"},]}',  # a trailing comma
+    b'{"status": true, "messages": [, {"id": "a"}]}',
+    b'{"status": true, "messages": [{"id": "a"} {"id": "b"}]}',
+    b'{"status": true, "messages": [{"id": "a"}]',
+    b"",
+    b"\xff\xfe{",
+])
+def test_broken_answers_are_not_json_as_before(body):
+    with pytest.raises(ServerError, match="not JSON"):
+        _decode(body)  # the old reader's verdict...
+    for chunk in (1, 5, len(body) or 1):
+        with pytest.raises(ServerError, match="not JSON"):  # ...and the new one's, however it arrives
+            streamed(body, chunk)
+
+
+def test_a_deep_answer_is_still_nested_too_deeply():
+    with pytest.raises(ServerError, match="nested too deeply"):
+        streamed(b"[" * 100_000 + b"]" * 100_000, 65536)
+
+
+# --- the client: recognised messages are not decoded ----------------------------------------------------------------
+
+def serving(messages: list[dict]):
+    body = json.dumps({"status": True, "messages": messages}).encode()
+    return TempMailClient(KEY, "https://api.test",
+                          transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)))
+
+
+async def test_recognised_messages_are_not_decoded(monkeypatch):
+    messages = [mail(n) for n in range(5)]
+    raw = [json.dumps(m).encode() for m in messages]
+    known = {fingerprint(raw[n]): f"m{n}" for n in (0, 1, 3)}
+    decoded = []
+    original = Message.from_api
+    monkeypatch.setattr(Message, "from_api", staticmethod(lambda data: decoded.append(data) or original(data)))
+    async with serving(messages) as api:
+        with recognising(lambda prints: {p: known[p] for p in prints if p in known}):
+            listing = await api.messages(BOX)
+        assert [m.id for m in listing] == ["m2", "m4"] and listing.unchanged == 3
+        assert [d["id"] for d in decoded] == ["m2", "m4"]  # the others were never decoded
+        assert listing.fingerprints == {"m2": fingerprint(raw[2]), "m4": fingerprint(raw[4])}
+        decoded.clear()
+        assert [m.id for m in await api.messages(BOX)] == [f"m{n}" for n in range(5)]  # no recogniser: all
+
+
+async def test_a_duplicate_of_a_recognised_message_is_still_the_second(monkeypatch):
+    first, again = {"id": "a", "subject": "first"}, {"id": "a", "subject": "again"}
+    known = {fingerprint(json.dumps(first).encode()): "a"}
+    async with serving([first, again, {"id": "b"}]) as api:
+        with recognising(lambda prints: {p: known[p] for p in prints if p in known}):
+            listing = await api.messages(BOX)
+    assert [m.id for m in listing] == ["b"]  # the first "a" was recognised; its duplicate does not replace it
+
+
+# --- the store and the watcher: work in proportion to what changed --------------------------------------------------
+
+def store_with(tmp_path, count: int) -> Store:
+    store = Store(tmp_path / "s.db")
+    store.save_box(Mailbox.from_api({"email": BOX, "id": 1}))
+    store.record_poll(BOX, [Message.from_api(mail(n)) for n in range(count)])
+    return store
+
+
+def test_an_unchanged_poll_decodes_nothing_and_writes_no_number(tmp_path):
+    store = store_with(tmp_path, 0)
+    messages = [mail(n) for n in range(30)]
+    prints = {f"m{n}": fingerprint(json.dumps(m).encode()) for n, m in enumerate(messages)}
+    result = store.record_poll(BOX, [Message.from_api(m) for m in messages], prints)
+    assert len(result.new) == 30
+    assert store.known_prints(BOX, list(prints.values())) == {p: i for i, p in prints.items()}
+    assert store.known_prints("other@quickbox.test", list(prints.values())) == {}  # per box
+    seq = store.last_seq()
+    again = store.record_poll(BOX, [], {})
+    assert again.nothing and store.last_seq() == seq  # nothing to read for any process
+    assert store.changes_since(seq).rows == ()
+
+
+def test_same_content_in_new_raw_json_only_takes_the_new_fingerprint(tmp_path):
+    store = store_with(tmp_path, 3)  # stored before fingerprints (as after the upgrade to version 4)
+    seq = store.last_seq()
+    result = store.record_poll(BOX, [Message.from_api(mail(1))], {"m1": b"p" * 16})
+    assert result.nothing and store.last_seq() == seq
+    assert store.known_prints(BOX, [b"p" * 16]) == {b"p" * 16: "m1"}
+    changed = store.record_poll(BOX, [Message.from_api(mail(1) | {"subject": "new"})], {"m1": b"q" * 16})
+    assert changed.changed == ["m1"] and store.last_seq() > seq
+
+
+async def test_the_watcher_polls_an_unchanged_box_without_decoding(tmp_path, monkeypatch):
+    messages = [mail(n) for n in range(20)]
+    store = store_with(tmp_path, 0)
+    api = serving(messages)
+    watcher = Watcher(api, store)
+    await watcher.start()
+    box = store.box(BOX)
+    await watcher.poll(box)
+    assert store.count(BOX) == 20 and await watcher.changes()
+    calls = []
+    original = Message.from_api
+    monkeypatch.setattr(Message, "from_api", staticmethod(lambda data: calls.append(data) or original(data)))
+    seq = store.last_seq()
+    events = await watcher.poll(store.box(BOX))
+    assert calls == [] and store.last_seq() == seq and type(events[0]).__name__ == "PollSucceeded"
+    assert await watcher.changes() == []
+    await api.aclose()
+
+
+def test_a_version_3_store_gets_fingerprints_and_keeps_its_mail(tmp_path):
+    path = tmp_path / "v3.db"
+    store = Store(path)
+    store.save_box(Mailbox.from_api({"email": BOX, "id": 1}))
+    store.record_poll(BOX, [Message.from_api(mail(n)) for n in range(5)])
+    db = store._db
+    db.execute("DROP INDEX messages_by_print")
+    db.execute("ALTER TABLE messages DROP COLUMN fingerprint")
+    db.execute("PRAGMA user_version=3")
+    store.close()
+    reopened = Store(path)
+    assert reopened.count(BOX) == 5
+    assert reopened._db.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert reopened.record_poll(BOX, [Message.from_api(mail(0))], {"m0": b"f" * 16}).nothing
+    assert reopened.known_prints(BOX, [b"f" * 16]) == {b"f" * 16: "m0"}
+
+
+def test_cancelling_a_poll_stops_its_download():
+    started = asyncio.Event()
+
+    async def run():
+        def handler(request):
+            return httpx.Response(200, content=b'{"status": true, "messages": [' + b'{"id": "x"},' * 10 + b"{}]}")
+
+        async with TempMailClient(KEY, "https://api.test", transport=httpx.MockTransport(handler)) as api:
+            task = asyncio.create_task(api.messages(BOX))
+            started.set()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert len(await api.messages(BOX)) == 1  # and the client goes on working
+
+    asyncio.run(run())
