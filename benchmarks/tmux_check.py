@@ -1,8 +1,11 @@
-"""`python -m benchmarks.tmux_check`: the start-up and big-mail figures again, on the real `tmail` in a real terminal.
+"""`python -m benchmarks.tmux_check [--idle SECONDS]`: the start-up, idle and big-mail figures again, on the real
+`tmail` in a real terminal.
 
 Each app is started in a tmux session and the screen is read with `tmux capture-pane` until the wanted text shows:
 this counts what a person waits for (the interpreter starting, imports, the first frame), which the in-process
-benchmark does not. The baseline is an empty Textual app started the same way. Needs tmux; not run in CI.
+benchmark does not. Idle is the CPU time the app's process used over the window (from /proc), polling a server in
+another process at the real pace. The baseline is an empty Textual app started and watched the same way. Needs tmux;
+not run in CI.
 """
 
 from __future__ import annotations
@@ -58,18 +61,65 @@ def startup(command: list[str], env: dict[str, str], ready: str, runs: int = 3) 
     return min(times)
 
 
+def cpu_seconds(session: str) -> float:
+    """User + system CPU time of the process running in the session's pane."""
+    pid = subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], capture_output=True,
+                         text=True).stdout.split()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_percent(command: list[str], env: dict[str, str], ready: str, seconds: float) -> float:
+    start("tmail-idle", command, env)
+    until("tmail-idle", ready)
+    time.sleep(2.0)  # past the first poll
+    cpu, wall = cpu_seconds("tmail-idle"), time.perf_counter()
+    time.sleep(seconds)
+    used = (cpu_seconds("tmail-idle") - cpu) / (time.perf_counter() - wall) * 100
+    subprocess.run(["tmux", "kill-session", "-t", "tmail-idle"], capture_output=True)
+    return used
+
+
 def store_with(folder: Path, address: str, messages: list[dict]) -> dict[str, str]:
     """A data dir whose store holds `address` with `messages`; returns the environment that points tmail at it."""
     data = folder / "data"
     store = Store(data / "tmail" / "tmail.db")
     store.save_box(Mailbox.from_api({"email": address, "id": 1}))
-    store.record_poll(address, [Message.from_api(m | {"to": address}) for m in messages])
+    for start in range(0, len(messages), 20_000):  # a million in batches
+        store.record_poll(address, [Message.from_api(m | {"to": address}) for m in messages[start:start + 20_000]])
     store.close()
     return {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(folder / "config"), "TMAIL_API_KEY": KEY,
             "HOME": str(folder)}
 
 
+def idle_rows(tmail: list[str], seconds: float) -> list[tuple[str, float, float | None, str]]:
+    """Idle, watching 1 box and 20 boxes that get nothing new, against the empty app, in % of a core."""
+    from .data import AnswerServer, answer, make_store
+
+    rows = []
+    folder = Path(tempfile.mkdtemp(prefix="tmail-tmux-idle-"))
+    with AnswerServer(folder / "answers") as server:
+        base = {"TMAIL_BASE_URL": server.base_url, "TMAIL_API_KEY": KEY, "PATH": os.environ.get("PATH", ""),
+                "HOME": str(folder)}
+        empty = idle_percent([sys.executable, "-c", EMPTY_APP], base, "empty app ready", seconds)
+        rows.append((f"empty Textual app, idle {seconds:.0f} s", empty, None, "% core"))
+        small = [message_json(n) for n in range(20)]
+        for boxes in (1, 20):
+            data = folder / f"data{boxes}"
+            store = make_store(data / "tmail", small, boxes=boxes)
+            store.rename(data / "tmail" / "tmail.db")
+            for n in range(1, boxes):
+                server.put(f"other{n}@quickbox.test", answer([]))
+            server.put(message_json(0)["to"], answer(small))
+            env = base | {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(folder / "config")}
+            used = idle_percent(tmail, env, "Message number 19:", seconds)
+            rows.append((f"tmail watching {boxes} box{'es' if boxes > 1 else ''}, idle {seconds:.0f} s", used, empty,
+                         "% core"))
+    return rows
+
+
 def main() -> int:
+    seconds = float(sys.argv[sys.argv.index("--idle") + 1]) if "--idle" in sys.argv else 120.0
     tmail = [str(Path(sys.executable).with_name("tmail"))]
     rows = []
     with Emulator(KEY, seed=7) as emulator:
@@ -77,7 +127,7 @@ def main() -> int:
         base = {"TMAIL_BASE_URL": emulator.base_url, "PATH": os.environ.get("PATH", "")}
         empty = startup([sys.executable, "-c", EMPTY_APP], base, "empty app ready")
         rows.append(("empty Textual app, start to first frame", empty, None))
-        for count in (10_000, 100_000):
+        for count in (10_000, 100_000, 1_000_000):
             folder = Path(tempfile.mkdtemp(prefix="tmail-tmux-"))
             env = base | store_with(folder, address, [message_json(n) for n in range(count)])
             took = startup(tmail, env, f"Message number {count - 1}:")
@@ -100,10 +150,12 @@ def main() -> int:
         rows.append(("a key right after it, answered", time.perf_counter() - began, None))
         subprocess.run(["tmux", "kill-session", "-t", "tmail-big"], capture_output=True)
 
+    rows = [(figure, value * 1000, baseline and baseline * 1000, "ms") for figure, value, baseline in rows]
+    rows += idle_rows(tmail, seconds)
     print(f"tmail through tmux: {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")
-    for figure, value, baseline in rows:
+    for figure, value, baseline, unit in rows:
         ratio = f"  {value / baseline:.2f}x the empty app" if baseline else ""
-        print(f"  {figure:<48} {value * 1000:7.0f} ms{ratio}")
+        print(f"  {figure:<52} {value:8.3g} {unit}{ratio}")
     return 0
 
 

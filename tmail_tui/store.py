@@ -207,6 +207,53 @@ def _attachments(message: Message) -> str:
     return json.dumps([a.to_json() for a in message.attachments])
 
 
+PageKey = tuple  # (received_ts, fetched_at, id): a row's place in the list's order
+_OLDEST_FIRST = " ORDER BY received_ts ASC, fetched_at ASC, id DESC"
+
+
+def _has(needle: str, *fields: str) -> bool:
+    """The filter's test, as the list always made it: Python's lower-casing, any field (see `_needle_sql`)."""
+    return any(needle in (field or "").lower() for field in fields)
+
+
+def _needle_sql(needle: str) -> tuple[str, tuple]:
+    """The filter as SQL, with Python's result. On ASCII, SQLite's lower() is Python's, so instr() decides in C.
+    Python's lower() also turns two other letters into ASCII (U+0130 into "i" and a dot, the Kelvin sign into
+    "k"): rows with those are asked of Python (`tmail_has`), as is every row for a needle that is not ASCII."""
+    if not needle:
+        return "", ()
+    if not needle.isascii():
+        return " AND tmail_has(?, subject, from_name, from_email)", (needle,)
+    odd = " OR ".join(f"instr({field}, '{char}')" for field in ("subject", "from_name", "from_email")
+                      for char in ("\u0130", "\u212a"))
+    return (" AND (instr(lower(subject), ?) OR instr(lower(from_name), ?) OR instr(lower(from_email), ?) "
+            f"OR (({odd}) AND tmail_has(?, subject, from_name, from_email)))", (needle, needle, needle, needle))
+
+
+def _seek(db: sqlite3.Connection, base: str, args: tuple, key: PageKey, limit: int, forward: bool) -> list:
+    """Up to `limit` rows after (or before) `key` in the list's order, each step a seek in the index: the rows of
+    the same time after the key, then the older (or newer) times, then (forward) the rows without a time."""
+    received, fetched, message_id = key
+    order = Store._NEWEST_FIRST if forward else _OLDEST_FIRST
+    later = "(fetched_at < ? OR (fetched_at = ? AND id > ?))" if forward else \
+        "(fetched_at > ? OR (fetched_at = ? AND id < ?))"
+    same = "received_ts IS NULL" if received is None else "received_ts = ?"
+    same_args = () if received is None else (received,)
+    rows = db.execute(f"{base} AND {same} AND {later}{order} LIMIT ?",
+                      (*args, *same_args, fetched, fetched, message_id, limit)).fetchall()
+    if forward:
+        if received is not None and len(rows) < limit:
+            rows += db.execute(f"{base} AND received_ts < ?{order} LIMIT ?",
+                               (*args, received, limit - len(rows))).fetchall()
+        if received is not None and len(rows) < limit:
+            rows += db.execute(f"{base} AND received_ts IS NULL{order} LIMIT ?",
+                               (*args, limit - len(rows))).fetchall()
+    elif len(rows) < limit:
+        newer = "received_ts IS NOT NULL" if received is None else "received_ts > ?"
+        rows += db.execute(f"{base} AND {newer}{order} LIMIT ?", (*args, *same_args, limit - len(rows))).fetchall()
+    return rows
+
+
 def _row_to_message(row: sqlite3.Row) -> StoredMessage:
     try:
         raw_attachments = json.loads(row["attachments"])
@@ -263,6 +310,8 @@ class Store:
         self._clock = clock
         self._lock = threading.RLock()
         self._writes = 0  # commits through this connection (PRAGMA data_version counts only the others')
+        self._page_lock = threading.Lock()
+        self._pages_db: sqlite3.Connection | None = None  # the list's page reads (see `page`)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._db.row_factory = sqlite3.Row
         try:
@@ -278,6 +327,9 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        with self._page_lock:
+            if self._pages_db is not None:
+                self._pages_db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -457,7 +509,7 @@ class Store:
         with self._transaction() as db:
             known = self._stored_contents(db, address, [m.id for m in messages])
             result = PollResult()
-            for message in messages:
+            for place, message in enumerate(messages):
                 content = _content(message)
                 before = known.get(message.id)
                 if before == content:
@@ -468,7 +520,10 @@ class Store:
                 result.seq = result.seq or self._next_seq(db)
                 (result.new if before is None else result.changed).append(message.id)
                 known[message.id] = content  # a duplicate id in one answer counts once
-                self._upsert_message(db, message, address, now, result.seq, fingerprints.get(message.id))
+                # The API lists the newest first: among mail of the same second, the one it lists first is
+                # "fetched" a microsecond later, so the list's order (fetched_at breaks ties) is the answer's.
+                self._upsert_message(db, message, address, now - place * 1e-6, result.seq,
+                                     fingerprints.get(message.id))
             result.seq = result.seq or self._meta_in(db, "seq")
             was_gone = db.execute("SELECT gone_at IS NOT NULL FROM mailboxes WHERE address=?", (address,)).fetchone()
             db.execute("""UPDATE mailboxes SET polled_at=?, polling_until=NULL, misses=0, gone_at=NULL,
@@ -563,6 +618,83 @@ class Store:
                         (address, *chunk)).fetchall()
                 rows.sort(key=lambda r: -r[4] if r[4] is not None else float("inf"))
         return list(map(Summary._make, rows))
+
+    # --- the message list's pages ------------------------------------------------------------------------------
+    # The list of a box is never loaded whole (a million rows would take seconds and hundreds of MB): the screen
+    # asks for the page it draws, on the UI thread, so these reads must take a millisecond or so. They run on a
+    # connection of their own: a poll writing hundreds of MB holds the main one for seconds, and in WAL mode a
+    # reader never waits for a writer.
+
+    def _pages(self) -> sqlite3.Connection:
+        if self._pages_db is None:
+            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                 timeout=BUSY_TIMEOUT)
+            db.create_function("tmail_has", 4, _has, deterministic=True)
+            self._pages_db = db
+        return self._pages_db
+
+    def page(self, address: str, start: int, limit: int, total: int, needle: str = "",
+             after: PageKey | None = None, before: PageKey | None = None) -> tuple[list[Summary], list[PageKey]]:
+        """Rows `start` to `start + limit` of a box's list (newest first; only rows matching `needle`, lower-case,
+        in sender or subject), with each row's place in the order (its key).
+
+        Next to a page already read, give its last key (`after`) or first (`before`): the read seeks from there
+        through the index whatever the position. Otherwise it counts from the nearer end (`total` rows in all), so
+        the first and last pages are as quick as any; a jump to the middle of a million costs ~0.1 s once.
+        """
+        where, args = _needle_sql(needle)
+        base = f"SELECT {self._SUMMARY_COLUMNS}, fetched_at FROM messages WHERE mailbox=?{where}"
+        args = (normal_address(address), *args)
+        with self._page_lock:
+            db = self._pages()
+            if after is not None:
+                rows = _seek(db, base, args, after, limit, forward=True)
+            elif before is not None:
+                rows = _seek(db, base, args, before, limit, forward=False)[::-1]
+            elif start + limit / 2 <= total / 2:
+                rows = db.execute(base + self._NEWEST_FIRST + " LIMIT ? OFFSET ?", (*args, limit, start)).fetchall()
+            else:
+                skip = max(total - start - limit, 0)
+                rows = db.execute(base + _OLDEST_FIRST + " LIMIT ? OFFSET ?",
+                                  (*args, min(limit, total - start), skip)).fetchall()[::-1]
+        return [Summary._make(r[:9]) for r in rows], [(r[4], r[9], r[0]) for r in rows]
+
+    def key_of(self, address: str, message_id: str, needle: str = "") -> PageKey | None:
+        """A message's place in a box's list order (None: not stored, or not matching `needle`)."""
+        where, args = _needle_sql(needle)
+        with self._page_lock:
+            row = self._pages().execute(f"SELECT received_ts, fetched_at, id FROM messages WHERE mailbox=? AND id=?"
+                                        f"{where}", (normal_address(address), message_id, *args)).fetchone()
+        return None if row is None else tuple(row)
+
+    def view_count(self, address: str, needle: str = "") -> int:
+        """How many rows a box's list has (matching `needle`)."""
+        where, args = _needle_sql(needle)
+        with self._page_lock:
+            return self._pages().execute(f"SELECT COUNT(*) FROM messages WHERE mailbox=?{where}",
+                                         (normal_address(address), *args)).fetchone()[0]
+
+    def position(self, address: str, key: PageKey, needle: str = "") -> int:
+        """Where the row with this key is in a box's list (the rows before it, counted through the index)."""
+        received, fetched, message_id = key
+        where, args = _needle_sql(needle)
+        address = normal_address(address)
+        with self._page_lock:
+            db = self._pages()
+            count = 0
+            if received is not None:
+                count += db.execute(f"SELECT COUNT(*) FROM messages WHERE mailbox=? AND received_ts > ?{where}",
+                                    (address, received, *args)).fetchone()[0]
+                same = "received_ts = ?"
+                same_args: tuple = (received,)
+            else:
+                count += db.execute(f"SELECT COUNT(*) FROM messages WHERE mailbox=? AND received_ts IS NOT NULL"
+                                    f"{where}", (address, *args)).fetchone()[0]
+                same, same_args = "received_ts IS NULL", ()
+            count += db.execute(f"SELECT COUNT(*) FROM messages WHERE mailbox=? AND {same} AND (fetched_at > ? "
+                                f"OR (fetched_at = ? AND id < ?)){where}",
+                                (address, *same_args, fetched, fetched, message_id, *args)).fetchone()[0]
+        return count
 
     def changes_since(self, seq: int, addresses: Iterable[str] | None = None) -> Changes:
         """Every message stored or changed after write number `seq` (of the given boxes, or all), and every one

@@ -1,9 +1,7 @@
-"""A big box shows its newest rows at once and loads the rest only when wanted, without losing mail that arrives
-meanwhile."""
+"""A big box shows its newest rows at once and is read page by page, never whole, without losing mail that arrives
+meanwhile; a filter searches all of it."""
 
 from __future__ import annotations
-
-import threading
 
 from tmail_tui.api.models import Message
 from tmail_tui.tui.screens import mail
@@ -22,50 +20,44 @@ def old_mail(address: str, count: int) -> list[Message]:
             for n in range(count)]
 
 
-async def test_the_rest_of_a_big_box_loads_behind_the_first_rows(emulator, tmp_path, monkeypatch):
+async def test_a_big_box_is_read_page_by_page_and_keeps_mail_that_arrives(emulator, tmp_path, monkeypatch):
     monkeypatch.setattr(mail, "FIRST_ROWS", 50)
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app)
     app.store.record_poll(address, old_mail(address, 1000))
-    release = threading.Event()
     summaries = app.store.summaries
     full_loads = []
 
-    def slow_full_load(box, ids=None, limit=None):
+    def no_full_load(box, ids=None, limit=None):
         if ids is None and limit is None:
             full_loads.append(box)
-            release.wait(10)  # hold the full load until the test has looked at the first rows
         return summaries(box, ids, limit)
 
-    monkeypatch.setattr(app.store, "summaries", slow_full_load)
+    monkeypatch.setattr(app.store, "summaries", no_full_load)
     async with app.run_test(size=SIZE) as pilot:
         messages = app.screen.query_one(MessageList)
         await wait_for(pilot, lambda: messages.row_count == 1000, what="the first rows")
-        assert not messages.complete
         assert "Old message 999" in lines(messages)[0]  # newest first, at once
-        await pilot.pause(0.3)
-        assert full_loads == []  # nobody asked for the rest yet
+        messages.focus()
         await pilot.press("end")
-        assert lines(messages)[-1].strip() == "…"  # not loaded yet: a placeholder, and Enter does nothing
-        await pilot.press("enter")
-        assert app.screen.reader.message is None
-        assert full_loads == [address]
-
-        emulator.deliver(address, plain("Arrived while loading"))
-        await wait_for(pilot, lambda: messages.row_count == 1001, what="the new message")
-        release.set()
-        await wait_for(pilot, lambda: messages.complete, what="the full load")
-        assert messages.row_count == 1001
-        assert messages.rows[0].subject == "Arrived while loading"  # not lost to the load that raced it
-        assert messages.rows[-1].subject == "Old message 0"
-        await pilot.press("end")
-        assert "Old message 0" in lines(messages)[-1]
+        assert "Old message 0" in lines(messages)[-1]  # the last page, read from the end of the box
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Old message 0" in (app.screen.reader.message.subject if
                                                           app.screen.reader.message else ""))
 
+        emulator.deliver(address, plain("Arrived while reading"))
+        await wait_for(pilot, lambda: messages.row_count == 1001, what="the new message")
+        assert messages.rows[0].subject == "Arrived while reading"  # not lost
+        assert messages.rows[-1].subject == "Old message 0"
+        assert messages.selected.subject == "Old message 0"  # the highlight stays with its message
+        await pilot.press("home", "pagedown", "pagedown", "pagedown", "pageup")
+        shown = [line for line in lines(messages) if line.strip()]
+        numbers = [int(line.rsplit("Old message ", 1)[1]) for line in shown if "Old message" in line]
+        assert numbers == list(range(numbers[0], numbers[0] - len(numbers), -1))  # pages read next to pages
+    assert full_loads == []  # the box was never read whole
 
-async def test_a_filter_searches_the_rows_not_loaded_yet(emulator, tmp_path, monkeypatch):
+
+async def test_a_filter_searches_the_whole_box(emulator, tmp_path, monkeypatch):
     monkeypatch.setattr(mail, "FIRST_ROWS", 50)
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app)
@@ -73,8 +65,8 @@ async def test_a_filter_searches_the_rows_not_loaded_yet(emulator, tmp_path, mon
     async with app.run_test(size=SIZE) as pilot:
         messages = app.screen.query_one(MessageList)
         await wait_for(pilot, lambda: messages.row_count == 1000, what="the first rows")
-        assert not messages.complete
         await pilot.press("slash", *"message 7", "enter")
-        await wait_for(pilot, lambda: messages.complete, what="the full load")
-        assert messages.row_count == 111  # 7, 70-79, 700-799
+        await wait_for(pilot, lambda: messages.row_count == 111, what="the count")
         assert "Old message 799" in lines(messages)[0] and messages.border_subtitle == "111 of 1000"
+        await pilot.press("end")
+        assert "Old message 7" in lines(messages)[-1] and "Old message 70" not in lines(messages)[-1]

@@ -43,7 +43,7 @@ HINT_NO_BOXES = "No mailboxes yet. Press n for a random address, N to choose one
 HINT_PICK = "Select a message and press Enter to read it."
 HINT_EMPTY = "No mail here yet: it appears by itself."
 DEMO_CHECK = 30.0  # seconds between looks for a demo whose boxes have all expired
-FIRST_ROWS = 200  # rows of a box loaded at once; the rest when wanted, in a thread (100,000 rows take ~0.2 s)
+FIRST_ROWS = 200  # rows of a box read with its count; the list reads the others page by page as they are drawn
 
 
 class MailScreen(MailboxActions, MessageActions, Arming, Screen[None]):
@@ -132,29 +132,14 @@ class MailScreen(MailboxActions, MessageActions, Arming, Screen[None]):
             self.sub_title = ""
             return
         self.messages.border_title = Text(f"Messages · {one_line(box.address)}")  # a str title is parsed as markup
-        self.messages.show_box(box.address)  # rows the watcher reports meanwhile are kept
+        self.messages.store = self.app.store
+        self.messages.show_box(box.address)  # rows the watcher reports meanwhile are counted again after `show`
         store = self.app.store
-        first = await asyncio.to_thread(store.summaries, box.address, None, FIRST_ROWS)
+        first, keys = await asyncio.to_thread(store.page, box.address, 0, FIRST_ROWS, FIRST_ROWS)
         total = await asyncio.to_thread(store.count, box.address) if len(first) == FIRST_ROWS else len(first)
-        self.messages.show(first, total)
+        self.messages.show(first, total, keys)
         if self.reader.message is None or self.reader.message.mailbox != box.address:
             self.reader.show_hint(HINT_PICK if self.messages.row_count else HINT_EMPTY)
-
-    @on(MessageList.MoreWanted)
-    def more_rows_wanted(self) -> None:
-        if self.messages.box is not None:
-            self.load_all_rows(self.messages.box, self.messages.edits)
-
-    @work(group="all-rows", exclusive=True, exit_on_error=False)
-    async def load_all_rows(self, address: str, edits: int) -> None:
-        """The rest of a big box, off the UI thread: the first screenfuls are already on screen."""
-        rows = await asyncio.to_thread(self.app.store.summaries, address)
-        if self.messages.box != address or self.messages.complete:
-            return  # the user moved to another box
-        if self.messages.edits != edits:
-            self.load_all_rows(address, self.messages.edits)  # a poll, an open or a delete raced the load: read again
-        else:
-            self.messages.finish(rows)
 
     @on(MessageList.Selected, "#messages")
     def message_selected(self) -> None:
