@@ -20,7 +20,7 @@ from .. import __version__
 from ..api import TmailError
 from ..mailboxes import InvalidInput
 from ..sanitize import clean_text
-from . import boxes, messages, waiting
+from . import archive, boxes, messages, waiting
 from .context import Context, UsageError
 
 Command = Callable[[Context], Awaitable[int]]
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=run)
         return p
 
-    for module in (boxes, messages, waiting):
+    for module in (boxes, messages, waiting, archive):
         module.add_commands(command)
     return parser
 

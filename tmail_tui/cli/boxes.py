@@ -14,6 +14,7 @@ from ..api.client import DOMAIN_TYPES
 from ..formatting import time_left
 from ..mailboxes import check_address
 from ..sanitize import one_line
+from .archive import open_archive
 from .context import Context, UsageError
 from .output import box_json, describe_box, emit_json, stored_box_json, table, warn
 
@@ -98,15 +99,25 @@ async def cmd_add(ctx: Context) -> int:
 async def cmd_boxes(ctx: Context) -> int:
     now = time.time()
     boxes = await asyncio.to_thread(ctx.store.boxes)
+    labels = await box_labels(ctx)
     if ctx.args.json:
-        emit_json([stored_box_json(b, now) for b in boxes])
+        emit_json([stored_box_json(b, now, labels.get(b.address, "")) for b in boxes])
     elif not boxes:
         print("No mailboxes yet. Create one with `tmail new`, or add one made elsewhere with `tmail add ADDRESS`.")
     else:
-        print(table(["ADDRESS", "EXPIRES", "MAIL"],
-                    [[b.address, time_left(b.seconds_left(now), b.gone_at is not None),
+        print(table(["ADDRESS", "LABEL", "EXPIRES", "MAIL"],
+                    [[b.address, labels.get(b.address, ""), time_left(b.seconds_left(now), b.gone_at is not None),
                       f"{b.unread} new / {b.total}" if b.unread else str(b.total)] for b in boxes]))
     return 0
+
+
+async def box_labels(ctx: Context) -> dict[str, str]:
+    """Each box's label (`tmail label`)."""
+    archive = await open_archive(ctx)
+    try:
+        return await asyncio.to_thread(archive.labels)
+    finally:
+        archive.close()
 
 
 def add_commands(command) -> None:

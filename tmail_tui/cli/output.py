@@ -43,9 +43,10 @@ def box_json(box: Mailbox) -> dict[str, Any]:
             "expires_in_seconds": box.expires_in_seconds, "created_at": box.created_at_raw or None}
 
 
-def stored_box_json(box: StoredBox, now: float) -> dict[str, Any]:
+def stored_box_json(box: StoredBox, now: float, label: str = "") -> dict[str, Any]:
     return {"address": box.address, "domain": box.domain, "expire_at": box.expire_at_raw or None,
-            "expired": box.is_expired(now), "origin": box.origin, "messages": box.total, "unread": box.unread}
+            "expired": box.is_expired(now), "origin": box.origin, "messages": box.total, "unread": box.unread,
+            "label": label or None}
 
 
 def describe_box(box: Mailbox) -> str:

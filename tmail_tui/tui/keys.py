@@ -49,6 +49,12 @@ KEYS = [
     Key("slash", "filter", "Filter", "Filter the messages by sender or subject", "/"),
     Key("question_mark", "help", "Help", "Show every key", "?"),
     Key("q", "quit", "Quit", "Quit tmail", "q"),
+    Key("F", "search_all", "Search all", "Search every mailbox ever made, bodies too (from:, subject:, has:code, "
+        "after:2d…)", "F", footer=False),
+    Key("L", "label", "Label", "Label the selected mailbox with what the address was for", "L", footer=False),
+    Key("vertical_line", "pipe", "Pipe", "Pipe the open message to a command (as .eml or as text)", "|",
+        footer=False),
+    Key("v", "source", "Source", "Show the open message's headers and raw source", "v", footer=False),
 ]
 
 NAVIGATION = [

@@ -31,6 +31,7 @@ from ..widgets.mailbox_list import MailboxList
 from ..widgets.message_list import MessageList
 from ..widgets.reader import Reader
 from ..widgets.status_line import StatusLine
+from .archive_actions import ArchiveActions
 from .arming import Arming
 from .help import HelpScreen
 from .mailbox_actions import MailboxActions
@@ -46,7 +47,7 @@ DEMO_CHECK = 30.0  # seconds between looks for a demo whose boxes have all expir
 FIRST_ROWS = 200  # rows of a box read with its count; the list reads the others page by page as they are drawn
 
 
-class MailScreen(MailboxActions, MessageActions, Arming, Screen[None]):
+class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[None]):
     BINDINGS = [key.binding() for key in KEYS] + [Binding("escape", "back", "Back", show=False)]
 
     app: TmailApp
