@@ -20,6 +20,13 @@ EMPTY = b'{"status": true, "messages": []}'
 
 
 def serve(conn: socket.socket, folder: Path, counter: list[int]) -> None:
+    try:
+        answer(conn, folder, counter)
+    except OSError:
+        pass  # the client went away (a poll cancelled, an app closed)
+
+
+def answer(conn: socket.socket, folder: Path, counter: list[int]) -> None:
     with conn:
         data = b""
         while True:

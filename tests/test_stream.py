@@ -182,7 +182,7 @@ async def test_the_watcher_polls_an_unchanged_box_without_decoding(tmp_path, mon
     await api.aclose()
 
 
-def test_a_version_3_store_gets_fingerprints_and_keeps_its_mail(tmp_path):
+def test_a_version_3_store_gets_fingerprints_and_counts_and_keeps_its_mail(tmp_path):
     path = tmp_path / "v3.db"
     store = Store(path)
     store.save_box(Mailbox.from_api({"email": BOX, "id": 1}))
@@ -190,10 +190,14 @@ def test_a_version_3_store_gets_fingerprints_and_keeps_its_mail(tmp_path):
     db = store._db
     db.execute("DROP INDEX messages_by_print")
     db.execute("ALTER TABLE messages DROP COLUMN fingerprint")
+    for trigger in ("messages_counted_in", "messages_counted_out", "messages_counted_again"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute("ALTER TABLE mailboxes DROP COLUMN total")
+    db.execute("ALTER TABLE mailboxes DROP COLUMN unread")
     db.execute("PRAGMA user_version=3")
     store.close()
     reopened = Store(path)
-    assert reopened.count(BOX) == 5
+    assert reopened.count(BOX) == 5 and (reopened.box(BOX).total, reopened.box(BOX).unread) == (5, 2)
     assert reopened._db.execute("PRAGMA user_version").fetchone()[0] == 4
     assert reopened.record_poll(BOX, [Message.from_api(mail(0))], {"m0": b"f" * 16}).nothing
     assert reopened.known_prints(BOX, [b"f" * 16]) == {b"f" * 16: "m0"}
@@ -215,3 +219,30 @@ def test_cancelling_a_poll_stops_its_download():
             assert len(await api.messages(BOX)) == 1  # and the client goes on working
 
     asyncio.run(run())
+
+
+def test_the_counts_kept_in_the_box_row_follow_every_write(tmp_path):
+    store = store_with(tmp_path, 10)
+    other = "other@quickbox.test"
+
+    def counts(address=BOX):
+        box = store.box(address)
+        stored = store._db.execute("SELECT COUNT(*), SUM(seen = 0 AND server_seen = 0) FROM messages WHERE mailbox=?",
+                                   (address,)).fetchone()
+        assert (box.total, box.unread) == (stored[0], stored[1] or 0)
+        return box.total, box.unread
+
+    assert counts() == (10, 5)  # mail() makes every other message seen on the server
+    store.mark_seen("m1", BOX)
+    assert counts() == (10, 4)
+    store.record_poll(BOX, [Message.from_api(mail(3) | {"is_seen": True})])
+    assert counts() == (10, 3)
+    store.delete_message("m5", BOX)
+    assert counts() == (9, 2)
+    store.save_message(Message.from_api(mail(51) | {"to": other}))  # mail before its box
+    store.add_address(other)
+    assert counts(other) == (1, 1)
+    store.rename_box(BOX, Mailbox.from_api({"email": "renamed@quickbox.test", "id": 2}))
+    assert counts("renamed@quickbox.test") == (9, 2)
+    store.forget_box("renamed@quickbox.test")
+    assert store.box("renamed@quickbox.test") is None and counts(other) == (1, 1)

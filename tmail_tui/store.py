@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 import threading
@@ -38,6 +39,7 @@ from .api.models import Attachment, Mailbox, Message, Quota, parse_time
 SCHEMA_VERSION = 4
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write before giving up
 REMOVED_KEPT = 7 * 86400.0  # how long a deletion is remembered for other processes to see
+CHECKPOINT_EVERY = 100  # commits (claims, seen flags...) between checkpoints when no poll stored mail
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mailboxes (
@@ -53,7 +55,9 @@ CREATE TABLE IF NOT EXISTS mailboxes (
     polled_at   REAL,                        -- the last successful poll, by any process
     misses      INTEGER NOT NULL DEFAULT 0,  -- 404s in a row that did not come in the API's own words
     polling_until REAL,                      -- a process is polling it until then (a lease)
-    first_poll_seq INTEGER                   -- the write that stored the box's first poll
+    first_poll_seq INTEGER,                  -- the write that stored the box's first poll
+    total       INTEGER NOT NULL DEFAULT 0,  -- its messages, and the unread ones: kept by the triggers below
+    unread      INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS messages (
     mailbox     TEXT NOT NULL,
@@ -87,7 +91,24 @@ CREATE INDEX IF NOT EXISTS messages_by_print ON messages (fingerprint, mailbox, 
 CREATE TABLE IF NOT EXISTS removed (mailbox TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS removed_by_seq ON removed (seq);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value);
+-- A box's counts, kept as its messages come and go: the sidebar and the list never count a million rows.
+CREATE TRIGGER IF NOT EXISTS messages_counted_in AFTER INSERT ON messages BEGIN
+    UPDATE mailboxes SET total = total + 1, unread = unread + (NEW.seen = 0 AND NEW.server_seen = 0)
+    WHERE address = NEW.mailbox;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counted_out AFTER DELETE ON messages BEGIN
+    UPDATE mailboxes SET total = total - 1, unread = unread - (OLD.seen = 0 AND OLD.server_seen = 0)
+    WHERE address = OLD.mailbox;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counted_again AFTER UPDATE OF mailbox, seen, server_seen ON messages BEGIN
+    UPDATE mailboxes SET total = total - 1, unread = unread - (OLD.seen = 0 AND OLD.server_seen = 0)
+    WHERE address = OLD.mailbox;
+    UPDATE mailboxes SET total = total + 1, unread = unread + (NEW.seen = 0 AND NEW.server_seen = 0)
+    WHERE address = NEW.mailbox;
+END;
 """
+_RECOUNT = """UPDATE mailboxes SET total = (SELECT COUNT(*) FROM messages m WHERE m.mailbox = mailboxes.address),
+    unread = (SELECT COUNT(*) FROM messages m WHERE m.mailbox = mailboxes.address AND m.seen = 0 AND m.server_seen = 0)"""
 
 _MESSAGE_COLUMNS = ("mailbox, id, subject, from_name, from_email, received_raw, received_ts, is_html, content, "
                     "attachments, server_seen, seen, fetched_at, digest")
@@ -310,6 +331,8 @@ class Store:
         self._clock = clock
         self._lock = threading.RLock()
         self._writes = 0  # commits through this connection (PRAGMA data_version counts only the others')
+        self._big_write = False  # a poll stored mail: checkpoint after its commit
+        self._checkpointing = False
         self._page_lock = threading.Lock()
         self._pages_db: sqlite3.Connection | None = None  # the list's page reads (see `page`)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
@@ -317,6 +340,9 @@ class Store:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
+            # No checkpoint inside a commit: after a first poll of 200 MB it would copy all of it again before the
+            # rows could show. Checkpoints run in a thread after commits (see `_checkpoint_later`).
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
             with self._transaction() as db:
                 _create_or_migrate(db)
         except sqlite3.DatabaseError as exc:
@@ -346,6 +372,30 @@ class Store:
                 raise
             self._db.execute("COMMIT")
             self._writes += 1
+            if self._writes % CHECKPOINT_EVERY == 0 or self._big_write:
+                self._big_write = False
+                self._checkpoint_later()
+
+    def _checkpoint_later(self) -> None:
+        """Copy the write-ahead log into the store, in a thread of its own with a connection of its own (SQLite
+        does the copying without the GIL); one at a time."""
+        if self._checkpointing or str(self.path) == ":memory:":
+            return
+        self._checkpointing = True
+
+        def run() -> None:
+            try:
+                db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT)
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    db.close()
+            except sqlite3.Error:
+                pass  # the next one will do it
+            finally:
+                self._checkpointing = False
+
+        threading.Thread(target=run, name="tmail-checkpoint", daemon=True).start()
 
     def _next_seq(self, db: sqlite3.Connection, name: str = "seq") -> int:
         """The next number of a store-wide sequence, taken inside a write transaction (so writers are ordered)."""
@@ -388,6 +438,7 @@ class Store:
             (normal_address(box.email), box.id, box.domain, box.created_at_raw, box.expire_at_raw, box.email_token,
              origin, self._clock()),
         )
+        self._count_new_box(db, normal_address(box.email))
         self._next_seq(db, "boxes")
 
     def add_address(self, address: str) -> bool:
@@ -399,8 +450,14 @@ class Store:
             db.execute("""INSERT INTO mailboxes (address, domain, origin, added_at) VALUES (?, ?, 'added', ?)
                           ON CONFLICT(address) DO UPDATE SET gone_at=NULL, misses=0""",
                        (address, address.rpartition("@")[2], self._clock()))
+            self._count_new_box(db, address)
             self._next_seq(db, "boxes")
         return not known
+
+    @staticmethod
+    def _count_new_box(db: sqlite3.Connection, address: str) -> None:
+        """Mail stored before its box's row (read by id, or kept after the box was forgotten) is counted once."""
+        db.execute(_RECOUNT + " WHERE address = ? AND total = 0", (address,))
 
     def rename_box(self, old_address: str, new_box: Mailbox) -> None:
         """A rename replaces the box (new id, new address); its messages follow it to the new address."""
@@ -453,17 +510,12 @@ class Store:
         with self._transaction() as db:
             db.execute("UPDATE mailboxes SET polling_until=NULL WHERE address=?", (normal_address(address),))
 
-    # Counted through the indexes (a join over the messages took 30 ms for a box of 100,000).
-    _BOX_QUERY = """SELECT b.*, (SELECT COUNT(*) FROM messages m WHERE m.mailbox = b.address) AS total,
-                           (SELECT COUNT(*) FROM messages m
-                            WHERE m.mailbox = b.address AND m.seen = 0 AND m.server_seen = 0) AS unread
-                    FROM mailboxes b"""
+    _BOX_QUERY = "SELECT * FROM mailboxes b"  # the counts are in the row (see the triggers)
 
     def boxes(self, counts: bool = True) -> list[StoredBox]:
-        """Every box, newest first (without `counts`, total and unread are 0 and nothing is counted)."""
-        query = self._BOX_QUERY if counts else "SELECT * FROM mailboxes b"
+        """Every box, newest first, with its counts (kept in its row: `counts` is no longer a cost)."""
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY b.added_at DESC, b.address").fetchall()
+            rows = self._db.execute(self._BOX_QUERY + " ORDER BY b.added_at DESC, b.address").fetchall()
         return [_row_to_box(r) for r in rows]
 
     def box(self, address: str) -> StoredBox | None:
@@ -518,6 +570,7 @@ class Store:
                                    (fingerprints[message.id], address, message.id))
                     continue
                 result.seq = result.seq or self._next_seq(db)
+                self._big_write = True
                 (result.new if before is None else result.changed).append(message.id)
                 known[message.id] = content  # a duplicate id in one answer counts once
                 # The API lists the newest first: among mail of the same second, the one it lists first is
@@ -722,7 +775,11 @@ class Store:
         return Changes(found, gone, max(last, seq), boxes[0] if boxes else 0)
 
     def count(self, address: str) -> int:
+        """A box's messages (kept in its row; counted for mail whose box is not stored)."""
         with self._lock:
+            row = self._db.execute("SELECT total FROM mailboxes WHERE address=?", (normal_address(address),)).fetchone()
+            if row is not None:
+                return row[0]
             return self._db.execute("SELECT COUNT(*) FROM messages WHERE mailbox=?",
                                     (normal_address(address),)).fetchone()[0]
 
@@ -785,11 +842,17 @@ def _create_or_migrate(db: sqlite3.Connection) -> None:
         db.execute("UPDATE mailboxes SET first_poll_seq=0 WHERE polled_at IS NOT NULL")
     if "messages" in tables and version == 3:  # 4 adds the raw JSON's fingerprint: the next poll fills it in
         db.execute("ALTER TABLE messages ADD COLUMN fingerprint BLOB")
-    for statement in _SCHEMA.split(";"):
+    recount = "mailboxes" in tables and version < 4  # 4 keeps each box's counts in its row
+    if recount:
+        for name in ("total", "unread"):
+            db.execute(f"ALTER TABLE mailboxes ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0")
+    for statement in re.split(r";\n(?!\s|END)", _SCHEMA):  # (a trigger holds statements: not split there)
         if statement.strip():
             db.execute(statement)
     if old_messages:
         db.execute(f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}, first_seq, seq) "
                    f"SELECT lower(mailbox), {_MESSAGE_COLUMNS.split(', ', 1)[1]}, 0, 0 FROM messages_v2")
         db.execute("DROP TABLE messages_v2")
+    if recount:
+        db.execute(_RECOUNT)
     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

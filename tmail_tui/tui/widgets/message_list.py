@@ -228,7 +228,7 @@ class MessageList(VirtualList):
         highlighted message is now."""
         if self.store is None or box is None:
             return
-        total = self.store.view_count(box)
+        total = self.store.count(box)
         count = self.store.view_count(box, needle) if needle else total
         place = self.store.position(box, keep, needle) if keep is not None else None
         self.app.call_from_thread(self._counted, box, needle, edits, total, count, place, cursor)
