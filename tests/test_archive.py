@@ -184,11 +184,21 @@ def test_has_code_is_found_as_y_finds_it(store, archive):
     assert found(archive, "has:code") == {"c"}
 
 
-def test_matching_ids_of_one_box_for_the_readers_filter(store, archive):
-    store.record_poll(LIVE, [mail("1", subject="Parcel delivered"), mail("2", subject="Other")])
+def test_one_box_filtered_for_the_readers_slash(store, archive, tmp_path):
+    store.record_poll(LIVE, [mail("1", subject="Parcel delivered", files=["a.pdf"]), mail("2", subject="Other"),
+                             mail("4", subject="Parcel lost")])
     store.record_poll(GONE, [mail("3", to=GONE, subject="Parcel delivered")])
     assert archive.matching_ids("parcel deliv", LIVE) == {"1"}
-    assert archive.matching_ids("", LIVE) == {"1", "2"}
+    assert archive.matching_ids("", LIVE) == {"1", "2", "4"}
+    # the same as a condition for a query over the store's own rows
+    db = sqlite3.connect(tmp_path / "store.db")
+    for text, expected in [("parcel deliv", ["1"]), ("parcel -lost", ["1"]), ("-parcel", ["2"]),
+                           ("has:attachment", ["1"]), ("", ["1", "2", "4"]), ("label:none", [])]:
+        condition, params = archive.filter_condition(text, alias="m")
+        rows = db.execute(f"SELECT m.id FROM messages m WHERE m.mailbox = ? AND {condition} ORDER BY m.id",
+                          [LIVE, *params]).fetchall()
+        assert [r[0] for r in rows] == expected, text
+    db.close()
 
 
 @pytest.mark.parametrize("query", ["word", '"a phrase" from:x', "word is:unread after:2d has:code", "-word",
@@ -370,3 +380,26 @@ def test_tmail_prune(tmail, emulator, home):
     config.write_text("max_age_days = 0\n")
     refused = tmail("prune")
     assert refused.returncode == 1 and "max_age_days" in refused.stderr and "whole number above 0" in refused.stderr
+
+
+async def test_the_indexer_process_indexes_until_its_input_closes(store, archive, tmp_path):
+    import asyncio
+
+    store.record_poll(LIVE, [mail(str(n), body=f"okapi number {n}") for n in range(20)])
+    assert archive.pending() == 20
+    process = await archive_module.start_indexer(tmp_path / "store.db")
+    try:
+        for _ in range(200):
+            if not archive.pending():
+                break
+            await asyncio.sleep(0.05)
+        assert len(archive.search("okapi").hits) == 20
+        store.record_poll(LIVE, [mail("late", body="a late okapi")])  # it keeps looking
+        for _ in range(200):
+            if not archive.pending():
+                break
+            await asyncio.sleep(0.05)
+        assert found(archive, "late") == {"late"}
+    finally:
+        await archive_module.stop_indexer(process)
+    assert process.returncode == 0

@@ -1,7 +1,7 @@
 """The archive as a mail store: a full-text index of every message ever fetched, labels for boxes, and retention.
 
     archive = Archive(store)            # installs what it needs in the store's database, once (idempotent)
-    archive.index_pending()             # bodies not indexed yet (the reader runs `run_indexer` in a thread)
+    archive.index_pending()             # bodies not indexed yet (the reader runs `start_indexer`, a process)
     archive.search("from:github has:code after:2d")   -> SearchResult (hits ranked, each with its box and label)
     archive.set_label(address, "github sign-up"); archive.labels()
     apply_retention(store, config)      # max_age_days / max_messages from the config; 0 when neither is set
@@ -18,9 +18,11 @@ What "in step" means:
   a deleted or pruned one is gone from the index in the transaction that deletes it.
 - the body needs Python: it is indexed "as converted for the reader" (render_body, with its list of links), which
   costs ~1-3 ms a mail, too much for a poll's transaction (a first poll of 5,000 mails would hold the store for
-  15 s). So a message is stored with its body pending, and an indexer converts what is pending: the reader runs
-  one in a worker thread for as long as it is open (a new message is searchable by its body a few seconds after
-  it arrives), and `tmail search` runs it before it answers. The same pass records whether the body holds a
+  15 s; a realistic 40 KB HTML mail takes 16 ms). So a message is stored with its body pending, and an indexer
+  converts what is pending: the reader runs one for as long as it is open (`start_indexer`: a process of its own,
+  so the conversion never competes with the keys for the GIL; `run_indexer` in a thread does the same), which
+  makes a new message searchable by its body a few seconds after it arrives; `tmail search` and the reader's
+  search screen index what is still pending before they answer. The same pass records whether the body holds a
   verification code (`has:code`, found as `y` finds it). A message changed by a later poll is pending again (its
   old body stays findable meanwhile). Only the first INDEX_LIMIT characters of a body are converted for the index.
 - when the triggers are installed into a store that already has mail (or come back after another version of tmail
@@ -50,15 +52,19 @@ Design decisions:
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from .codes import find_codes
+from .config import environment_without_key
 from .render import render_body, text_with_links
 from .sanitize import clean_text, one_line
 from .search import Compiled, Query, compile_query, parse
@@ -413,6 +419,23 @@ class Archive:
         ranked = self._ranked(query, self.labels(), mailbox, -1, -1)
         return {mid for _, _, mid in self._docs([docid for docid, _ in ranked])}
 
+    def filter_condition(self, query: str | Query, alias: str = "messages") -> tuple[str, list[object]]:
+        """The query as one SQL condition on a row of `messages` (named `alias`), for a query over the store's own
+        connection (the reader's `/` in a box read page by page): `EXISTS (...)` over the index, with its
+        parameters. A bare last word matches as a prefix, as the user types."""
+        if not isinstance(query, Query):
+            query = parse(query, now=self.clock(), prefix_last=True)
+        compiled = compile_query(query, self.labels())
+        if compiled.nothing:
+            return "0", []
+        conditions = [f"d.mailbox = {alias}.mailbox", f"d.id = {alias}.id", *compiled.where]
+        params = list(compiled.params)
+        for expression, test in ((compiled.match, "IN"), (compiled.exclude, "NOT IN")):
+            if expression is not None:
+                conditions.append(f"d.docid {test} (SELECT rowid FROM archive_fts WHERE archive_fts MATCH ?)")
+                params.append(expression)
+        return f"EXISTS (SELECT 1 FROM archive_docs d WHERE {' AND '.join(conditions)})", params
+
     def _ranked(self, query: Query, labels: dict[str, str], mailbox: str | None, limit: int,
                 candidates: int) -> list[tuple[int, float | None]]:
         compiled = compile_query(query, labels)
@@ -567,3 +590,46 @@ def apply_retention(store: Store, config: object, *, archive: Archive | None = N
     finally:
         if own:
             archive.close()
+
+
+# --- the indexer in a process of its own ------------------------------------------------------------------------------
+
+async def start_indexer(store_path: Path | str) -> asyncio.subprocess.Process:
+    """The body indexer as a process of its own, for the reader: html2text holds the GIL while it converts (16 ms
+    for a 40 KB HTML mail), and in a thread of the reader a first indexing of thousands of mails would slow every
+    key (the converter moved to a process for the same reason). It indexes what is pending, then looks again every
+    few seconds, until its standard input closes: `stop_indexer`, or the reader's end, however it ends. It never
+    sees the API key, and its output goes nowhere."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-P", "-m", __name__, str(store_path), stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env=environment_without_key())
+
+
+async def stop_indexer(process: asyncio.subprocess.Process, grace: float = 2.0) -> None:
+    """Ask it to stop (after the batch in hand, which is committed whole or not at all), then make sure."""
+    if process.returncode is None:
+        process.stdin.close()
+        try:
+            async with asyncio.timeout(grace):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def _serve(store_path: str) -> int:
+    """`python -m tmail_tui.archive STORE`: run the indexer until standard input closes."""
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.buffer.read(), stop.set()), daemon=True).start()
+    store = Store(store_path)
+    archive = Archive(store)
+    try:
+        archive.run_indexer(stop, rest=0.0)  # a core of its own: no need to leave the interpreter to anyone
+    finally:
+        archive.close()
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(sys.argv[1]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 from rich.text import Text
 from textual import on, work
@@ -27,6 +28,7 @@ from .dialog import Dialog
 
 DEBOUNCE = 0.15  # seconds of quiet typing before a search
 LIMIT = 200
+REFRESH = 2.0  # seconds between refreshed results while bodies are being indexed
 SYNTAX = ('words, "a phrase", from:, to:, subject:, label:, has:attachment, has:code, is:unread, after:2d, '
           'before:2026-11-01, -word')
 
@@ -137,8 +139,16 @@ class SearchScreen(Dialog[tuple[str, str] | None]):
         if not self.archive.pending():
             return
         self.indexing = True
+        shown = time.monotonic()
+
+        def progress(done: int) -> None:  # a long first indexing: the results grow as it goes
+            nonlocal shown
+            if time.monotonic() - shown > REFRESH and not self._stop.is_set():
+                shown = time.monotonic()
+                self.app.call_from_thread(self.run_search)
+
         try:
-            done = self.archive.index_pending(stop=self._stop.is_set)
+            done = self.archive.index_pending(stop=self._stop.is_set, progress=progress)
         finally:
             self.indexing = False
         if done and not self._stop.is_set():
