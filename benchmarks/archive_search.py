@@ -101,26 +101,39 @@ def time_queries(archive: Archive) -> list[tuple[str, float, int]]:
     return results
 
 
-def indexing_speed(folder: Path, count: int = 1000) -> tuple[float, float]:
-    """Milliseconds per mail to index real mail bodies (HTML newsletters, receipts, plain text), and per mail
-    for a first poll's store write with and without the triggers (the poll's own cost)."""
+def indexing_speed(folder: Path, count: int = 300) -> tuple[float, float, float]:
+    """Milliseconds a mail to index real mail bodies: the emulator's feed (small newsletters, receipts, plain
+    text), and the benchmark's realistic 20-60 KB HTML mail when benchmarks.data has it; and of a first poll's store
+    write with the triggers."""
     feeds = [NEWSLETTER_HTML, RECEIPT_HTML] + [live_message(n).content for n in range(1, 6)]
     store = Store(folder / "index.db")
-    store.save_box(Mailbox.from_api({"email": "idx@bench.example"}))
-    messages = [Message.from_api({"id": f"i{n}", "to": "idx@bench.example", "subject": f"Mail {n}",
-                                  "from": "x", "from_email": "x@example.org", "html": "<" in feeds[n % len(feeds)],
-                                  "content": feeds[n % len(feeds)].replace("Issue", f"Issue {n}")})
-                for n in range(count)]
     archive = Archive(store)
+    store.save_box(Mailbox.from_api({"email": "idx@bench.example"}))
+
+    def messages(prefix: str, bodies: list[str]) -> list[Message]:
+        return [Message.from_api({"id": f"{prefix}{n}", "to": "idx@bench.example", "subject": f"Mail {n}",
+                                  "from": "x", "from_email": "x@example.org", "html": "<" in body,
+                                  "content": body.replace("Issue", f"Issue {n}")}) for n, body in enumerate(bodies)]
+
     began = time.perf_counter()
-    store.record_poll("idx@bench.example", messages)
-    with_triggers = (time.perf_counter() - began) * 1000 / count
+    store.record_poll("idx@bench.example", messages("f", [feeds[n % len(feeds)] for n in range(count)]))
+    poll = (time.perf_counter() - began) * 1000 / count
     began = time.perf_counter()
     archive.index_pending()
-    per_mail = (time.perf_counter() - began) * 1000 / count
+    feed = (time.perf_counter() - began) * 1000 / count
+    realistic = float("nan")
+    try:
+        from .data import html_body
+    except ImportError:
+        html_body = None
+    if html_body is not None:
+        store.record_poll("idx@bench.example", messages("r", [html_body(n) for n in range(count // 3)]))
+        began = time.perf_counter()
+        archive.index_pending()
+        realistic = (time.perf_counter() - began) * 1000 / (count // 3)
     archive.close()
     store.close()
-    return per_mail, with_triggers
+    return feed, realistic, poll
 
 
 def main(argv: list[str]) -> int:
@@ -138,9 +151,10 @@ def main(argv: list[str]) -> int:
         worst = max(ms for _, ms, _ in results)
         archive.close()
         store.close()
-        per_mail, poll = indexing_speed(folder)
-        print(f"indexing real mail bodies: {per_mail:.2f} ms a message ({1000 / per_mail:.0f} a second); "
-              f"a first poll's store write with the triggers: {poll:.3f} ms a message")
+        feed, realistic, poll = indexing_speed(folder)
+        print(f"indexing bodies: {feed:.2f} ms a message of the emulator's feed, {realistic:.1f} ms a realistic "
+              f"20-60 KB HTML mail ({1000 / realistic:.0f} a second); a first poll's store write with the "
+              f"triggers: {poll:.3f} ms a message")
         verdict = "pass" if worst < TARGET_MS else "FAIL"
         print(f"worst query, {count:,} messages: {worst:.1f} ms (target < {TARGET_MS:g} ms): {verdict}")
     return 0 if worst < TARGET_MS else 1

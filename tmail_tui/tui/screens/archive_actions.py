@@ -16,6 +16,7 @@ from ...api.models import Message
 from ...archive import Archive
 from ...export import build_message, message_as_text, message_bytes
 from ...sanitize import one_line
+from ...store import StoreError
 from .pipe import PipeScreen
 from .prompt import PromptScreen
 from .search import SearchScreen
@@ -30,10 +31,15 @@ PIPE_AS = [("eml", "the message as an .eml file (RFC 5322: headers, text and HTM
 
 
 class ArchiveActions:
-    async def archive(self: MailScreen) -> Archive:
+    async def archive(self: MailScreen) -> Archive | None:
+        """The archive (None, and the reason said, when the store cannot hold its index)."""
         archive = getattr(self.app, "archive", None) or getattr(self, "_own_archive", None)
         if archive is None:
-            archive = await asyncio.to_thread(Archive, self.app.store)
+            try:
+                archive = await asyncio.to_thread(Archive, self.app.store)
+            except StoreError as exc:
+                self.error(exc)
+                return None
             self._own_archive = archive
         return archive
 
@@ -42,6 +48,8 @@ class ArchiveActions:
     @work(group="search-all", exclusive=True, exit_on_error=False)
     async def action_search_all(self: MailScreen) -> None:
         archive = await self.archive()
+        if archive is None:
+            return
         screen = SearchScreen(archive, getattr(self, "_last_search", ""))
         found = await self.app.push_screen_wait(screen)
         self._last_search = screen.query_text  # F again starts from it
@@ -75,6 +83,8 @@ class ArchiveActions:
             self.notify("Select a mailbox to label.", severity="warning", markup=False)
             return
         archive = await self.archive()
+        if archive is None:
+            return
         current = await asyncio.to_thread(archive.label, box.address)
         suggested = "" if current else await asyncio.to_thread(archive.suggest_label, box.address)
         answer = await self.app.push_screen_wait(PromptScreen(

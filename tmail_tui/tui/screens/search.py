@@ -10,6 +10,7 @@ Everything from mail is sanitised and put in Text objects, never markup.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 
@@ -24,6 +25,7 @@ from textual.widgets.option_list import Option
 from ...archive import Archive, Hit, SearchResult
 from ...formatting import sender, short_time
 from ...sanitize import one_line
+from ...store import StoreError
 from .dialog import Dialog
 
 DEBOUNCE = 0.15  # seconds of quiet typing before a search
@@ -106,7 +108,11 @@ class SearchScreen(Dialog[tuple[str, str] | None]):
     @work(group="search", exclusive=True, exit_on_error=False)
     async def run_search(self, focus: bool = False) -> None:
         text = self.query_text
-        result = await asyncio.to_thread(self.archive.search, text, limit=LIMIT)
+        try:
+            result = await asyncio.to_thread(self.archive.search, text, limit=LIMIT)
+        except (sqlite3.Error, StoreError) as exc:  # the store is gone or broken: said, not fatal
+            self.query_one("#search-status", Static).update(Text(one_line(f"The search failed: {exc}", 300)))
+            return
         if text != self.query_text:
             return  # typed on meanwhile: the next search is on its way
         self.result = result
@@ -149,6 +155,8 @@ class SearchScreen(Dialog[tuple[str, str] | None]):
 
         try:
             done = self.archive.index_pending(stop=self._stop.is_set, progress=progress)
+        except (sqlite3.Error, StoreError):
+            done = 0  # busy or closing: the reader's indexer, or the next search, does it
         finally:
             self.indexing = False
         if done and not self._stop.is_set():
