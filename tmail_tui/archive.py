@@ -17,8 +17,8 @@ What "in step" means:
   transaction as the store's write: a message is findable by them the moment it is stored, in every process, and
   a deleted or pruned one is gone from the index in the transaction that deletes it.
 - the body needs Python: it is indexed "as converted for the reader" (render_body, with its list of links), which
-  costs ~1-3 ms a mail, too much for a poll's transaction (a first poll of 5,000 mails would hold the store for
-  15 s; a realistic 40 KB HTML mail takes 16 ms). So a message is stored with its body pending, and an indexer
+  costs milliseconds a mail (16 ms for a realistic 40 KB HTML mail), far too much for a poll's transaction (a
+  first poll of 5,000 mails would hold the store for over a minute). So a message is stored with its body pending, and an indexer
   converts what is pending: the reader runs one for as long as it is open (`start_indexer`: a process of its own,
   so the conversion never competes with the keys for the GIL; `run_indexer` in a thread does the same), which
   makes a new message searchable by its body a few seconds after it arrives; `tmail search` and the reader's
@@ -46,8 +46,8 @@ Design decisions:
   sidebar. A label follows its box when a rename moves the box's mail; it stays when the box is deleted (it is a
   note, and the box may be added again).
 - Retention only ever removes mail of boxes that are gone (expired, deleted or unknown): a live box's mail would be
-  fetched again at the next poll and arrive as new. It removes through the store's own deletion, so every process
-  sees the removal.
+  fetched again at the next poll and arrive as new. It removes through the store's own deletion (with its
+  tombstones, 400 messages a transaction), so every process sees the removal.
 """
 
 from __future__ import annotations
