@@ -31,6 +31,7 @@ from ..alerts import (
     window_title,
 )
 from ..api import TempMailClient, TmailError
+from ..archive import Archive, apply_retention, start_indexer, stop_indexer
 from ..config import Config
 from ..converter import Converter
 from ..demo import DEMO_KEY, DemoSession
@@ -45,7 +46,8 @@ from .messages import message_for
 from .screens.api_key import KeyScreen
 from .screens.mail import MailScreen
 
-RESTART_AFTER = 5.0  # seconds before a watcher that died of a bug is started again
+RESTART_AFTER = 5.0
+RETENTION_EVERY = 86400.0  # seconds between two applications of the configured retention  # seconds before a watcher that died of a bug is started again
 
 
 class TmailApp(App[None]):
@@ -69,6 +71,9 @@ class TmailApp(App[None]):
         self.watcher: Watcher | None = None
         self.mail_screen: MailScreen | None = None
         self._title_count: int | None = None  # the unread count the terminal's title shows (None: not written)
+        self.archive: Archive | None = None  # the search index, labels and retention (opened by open_archive)
+        self._archive_lock = asyncio.Lock()
+        self._indexer: asyncio.subprocess.Process | None = None
         if demo:
             self._start_demo()
         elif self.api is None and config.api_key:
@@ -104,6 +109,8 @@ class TmailApp(App[None]):
 
     def on_mount(self) -> None:
         self.sweep_downloads()
+        if self.store is not None:
+            self.keep_archive()
         if self.watcher is None:
             self.ask_for_key(self.startup_problem, first_run=True)
         else:
@@ -140,6 +147,7 @@ class TmailApp(App[None]):
             return  # cancelled (the first-run screen quits by itself)
         first = self.mail_screen is None
         self._connect()
+        self.keep_archive()
         if first:
             self.mail_screen = MailScreen()
             self.push_screen(self.mail_screen)
@@ -185,6 +193,38 @@ class TmailApp(App[None]):
         self._title_count = count
         self.write_terminal(window_title(f"tmail · {count} unread" if count else "tmail"))
 
+    # --- the archive: search index, labels, retention ---------------------------------------------------------
+
+    async def open_archive(self) -> Archive:
+        """The archive over the store, opened once (StoreError when the store cannot hold its index)."""
+        async with self._archive_lock:
+            if self.archive is None:
+                self.archive = await asyncio.to_thread(Archive, self.store)
+            return self.archive
+
+    @work(group="archive", exclusive=True, exit_on_error=False)
+    async def keep_archive(self) -> None:
+        """At start and then daily: the configured retention, and the body indexer (a process of its own, started
+        when there is something to index) so search finds what the reader fetched."""
+        try:
+            archive = await self.open_archive()
+        except TmailError:
+            return  # said when the user searches
+        while True:
+            removed = await asyncio.to_thread(apply_retention, self.store, self.config, archive=archive)
+            if removed:
+                self.notify(f"Removed {removed} old message{'s' if removed != 1 else ''} (max_age_days / "
+                            "max_messages in the config).", markup=False)
+            await self.ensure_indexer()
+            await asyncio.sleep(RETENTION_EVERY)
+
+    async def ensure_indexer(self) -> None:
+        """The body indexer runs while there are bodies to index (new mail gives it more)."""
+        if self.archive is None or (self._indexer is not None and self._indexer.returncode is None):
+            return
+        if await asyncio.to_thread(self.archive.pending):
+            self._indexer = await start_indexer(self.store.path)
+
     @work(thread=True, group="sweep", exit_on_error=False)
     def sweep_downloads(self) -> None:
         """Partial files of downloads a kill cut short (a kill -9 leaves them) go at start-up."""
@@ -213,6 +253,10 @@ class TmailApp(App[None]):
         return self.config.download_dir
 
     async def on_unmount(self) -> None:
+        if self._indexer is not None:
+            await stop_indexer(self._indexer)
+        if self.archive is not None:
+            await asyncio.to_thread(self.archive.close)
         if self._title_count is not None:
             self.write_terminal(RESTORE_TITLE)
         await self.converter.close()

@@ -1,8 +1,8 @@
 """The mail screen's archive keys: F (search every box), L (label a box), | (pipe the message to a command),
 v (the message's source). Store and archive work runs in threads; what comes from mail is shown as Text.
 
-The archive (archive.py) is the app's when it has one (`app.archive`); until then the screen opens its own on
-first use, in a thread (installing the index in a store that has mail is one write transaction).
+The archive (archive.py) is the app's (`app.open_archive()`: opened once, in a thread; installing the index in a store
+that has mail is one write transaction).
 """
 
 from __future__ import annotations
@@ -32,16 +32,12 @@ PIPE_AS = [("eml", "the message as an .eml file (RFC 5322: headers, text and HTM
 
 class ArchiveActions:
     async def archive(self: MailScreen) -> Archive | None:
-        """The archive (None, and the reason said, when the store cannot hold its index)."""
-        archive = getattr(self.app, "archive", None) or getattr(self, "_own_archive", None)
-        if archive is None:
-            try:
-                archive = await asyncio.to_thread(Archive, self.app.store)
-            except StoreError as exc:
-                self.error(exc)
-                return None
-            self._own_archive = archive
-        return archive
+        """The app's archive (None, and the reason said, when the store cannot hold its index)."""
+        try:
+            return await self.app.open_archive()
+        except StoreError as exc:
+            self.error(exc)
+            return None
 
     # --- F: search every box -------------------------------------------------------------------------------------
 

@@ -166,6 +166,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
             self.check_armed(rows)
         if self.app.config.on_new_mail:
             self.run_hooks(rows)
+        self.app.call_later(self.app.ensure_indexer)
 
     def on_mail_stored(self, message: watched.MailStored) -> None:
         self.rows_changed(message.event.rows)
