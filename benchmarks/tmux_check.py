@@ -48,6 +48,7 @@ def start(session: str, command: list[str], env: dict[str, str]) -> float:
     line = shlex.join(["env", *(f"{name}={value}" for name, value in env.items()), *command])
     began = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", line], check=True)
+    subprocess.run(["tmux", "set-option", "-t", session, "remain-on-exit", "on"], capture_output=True)
     return began
 
 
@@ -63,8 +64,10 @@ def startup(command: list[str], env: dict[str, str], ready: str, runs: int = 3) 
 
 def cpu_seconds(session: str) -> float:
     """User + system CPU time of the process running in the session's pane."""
-    pid = subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"], capture_output=True,
-                         text=True).stdout.split()[0]
+    pid, dead = subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid} #{pane_dead}"],
+                               capture_output=True, text=True).stdout.split()[:2]
+    if dead == "1":
+        raise RuntimeError(f"the app in {session} ended:\n{screen(session)}")
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

@@ -15,6 +15,16 @@ Several tmail processes share one store (a reader, `tmail watch` in another pane
 - messages are keyed by box and id: the same id in two boxes is two messages;
 - addresses are case-insensitive: they are stored lower-case;
 - the file is private (0600, in a 0700 folder when tmail makes it): it holds every mail, code and box token.
+
+Cost in proportion to what changed (issue 12), whatever a box holds:
+- each message keeps the fingerprint of the raw JSON it came in; a poll asks which of an answer's fingerprints are
+  stored (`known_prints`, a covering index) and decodes only the others; `record_poll` reads only the rows it is
+  given, compares them field by field, and takes no write number when nothing changed;
+- each box's total and unread counts live in its row, kept by triggers: nothing ever counts a million rows;
+- the message list reads pages (`page`, a seek in the newest-first index) on a connection of its own, so a poll
+  writing 200 MB never makes the screen wait;
+- checkpoints (copying the write-ahead log into the file) run in a thread after a poll that stored mail, not inside
+  its commit.
 """
 
 from __future__ import annotations
@@ -335,6 +345,8 @@ class Store:
         self._checkpointing = False
         self._page_lock = threading.Lock()
         self._pages_db: sqlite3.Connection | None = None  # the list's page reads (see `page`)
+        self._count_lock = threading.Lock()
+        self._counts_db: sqlite3.Connection | None = None  # the list's counts, in threads (see `view_count`)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._db.row_factory = sqlite3.Row
         try:
@@ -356,6 +368,10 @@ class Store:
         with self._page_lock:
             if self._pages_db is not None:
                 self._pages_db.close()
+        self.stop_counting()
+        with self._count_lock:
+            if self._counts_db is not None:
+                self._counts_db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -720,20 +736,37 @@ class Store:
                                         f"{where}", (normal_address(address), message_id, *args)).fetchone()
         return None if row is None else tuple(row)
 
+    def _counting(self) -> sqlite3.Connection:
+        """A third connection, for counts that may scan a big box (up to a second for a filter over a million): run
+        in threads, they must never hold up the page reads the screen waits for."""
+        if self._counts_db is None:
+            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                 timeout=BUSY_TIMEOUT)
+            db.create_function("tmail_has", 4, _has, deterministic=True)
+            self._counts_db = db
+        return self._counts_db
+
+    def stop_counting(self) -> None:
+        """Stop the count under way (the filter changed again): it raises sqlite3.OperationalError."""
+        if self._counts_db is not None:
+            self._counts_db.interrupt()
+
     def view_count(self, address: str, needle: str = "") -> int:
         """How many rows a box's list has (matching `needle`)."""
+        if not needle:
+            return self.count(address)
         where, args = _needle_sql(needle)
-        with self._page_lock:
-            return self._pages().execute(f"SELECT COUNT(*) FROM messages WHERE mailbox=?{where}",
-                                         (normal_address(address), *args)).fetchone()[0]
+        with self._count_lock:
+            return self._counting().execute(f"SELECT COUNT(*) FROM messages WHERE mailbox=?{where}",
+                                            (normal_address(address), *args)).fetchone()[0]
 
     def position(self, address: str, key: PageKey, needle: str = "") -> int:
         """Where the row with this key is in a box's list (the rows before it, counted through the index)."""
         received, fetched, message_id = key
         where, args = _needle_sql(needle)
         address = normal_address(address)
-        with self._page_lock:
-            db = self._pages()
+        with self._count_lock:
+            db = self._counting()
             count = 0
             if received is not None:
                 count += db.execute(f"SELECT COUNT(*) FROM messages WHERE mailbox=? AND received_ts > ?{where}",

@@ -10,6 +10,10 @@ body that never ends) becomes a TmailError with a sentence for a person, never a
 Every JSON request has a total deadline, not only connect and read timeouts: a server trickling one byte a second
 passes every read timeout. A download streams instead, so it has a stall timeout (no byte for N s) and a generous
 overall bound.
+
+The message list (endpoint 5) is the one answer that can be hundreds of MB: it is streamed on the client's own event
+loop in its own thread and split message by message as it arrives (stream.py, with msgspec), never held whole, and
+a poll decodes only the messages whose raw JSON the store does not know (`recognising`).
 """
 
 from __future__ import annotations
@@ -255,7 +259,8 @@ class TempMailClient:
         reader = ListingReader(on_batch)
         try:
             async with asyncio.timeout(self.deadline):
-                async with self._poll_http.stream("GET", "/api/messages", params={"email": email}) as response:
+                async with self._poll_http.stream("GET", "/api/messages", params={"email": email},
+                                                  timeout=self._http.timeout) as response:  # (one client's timeouts)
                     self._note_quota(response)
                     if not response.is_success:
                         await response.aread()

@@ -12,6 +12,7 @@ first page of a filter shows before its count is known.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -90,11 +91,12 @@ class MessageList(VirtualList):
         return place if place is None or place < self.loaded_count else None
 
     def _cached_index(self, message_id: str) -> int | None:
-        for page, rows in self._pages.items():
-            for offset, row in enumerate(rows):
-                if row.id == message_id:
-                    return page * PAGE + offset
-        return None
+        return self._cached_places().get(message_id)
+
+    def _cached_places(self) -> dict[str, int]:
+        """Where each row of the pages read is (a few thousand at most)."""
+        return {row.id: page * PAGE + offset for page, rows in self._pages.items()
+                for offset, row in enumerate(rows)}
 
     def show_box(self, address: str | None) -> None:
         """Another box is selected: its rows are being read (`show` follows)."""
@@ -129,6 +131,8 @@ class MessageList(VirtualList):
         self._keep(0, first, keys)
         self._show_count(len(first), 0)
         if len(first) == PAGE:
+            if self.store is not None:
+                self.store.stop_counting()  # typing: only the last needle's count matters
             self.count_later(self.box, self.filter_text, self.edits, None)
         self.border_subtitle = f"{len(first)}{'+' if len(first) == PAGE else ''} of {self.total}"
 
@@ -138,8 +142,9 @@ class MessageList(VirtualList):
         a code, the code is where the highlight is); anywhere else it stays with its message."""
         self.edits += 1
         unseen = False
+        places = self._cached_places()
         for row in rows:
-            place = self._cached_index(row.id)
+            place = places.get(row.id)
             if place is None:
                 unseen = True
             else:
@@ -228,9 +233,12 @@ class MessageList(VirtualList):
         highlighted message is now."""
         if self.store is None or box is None:
             return
-        total = self.store.count(box)
-        count = self.store.view_count(box, needle) if needle else total
-        place = self.store.position(box, keep, needle) if keep is not None else None
+        try:
+            total = self.store.count(box)
+            count = self.store.view_count(box, needle) if needle else total
+            place = self.store.position(box, keep, needle) if keep is not None else None
+        except sqlite3.OperationalError:
+            return  # stopped: a newer count was asked for
         self.app.call_from_thread(self._counted, box, needle, edits, total, count, place, cursor)
 
     def _counted(self, box: str, needle: str, edits: int, total: int, count: int, place: int | None,
