@@ -1,6 +1,7 @@
 """`python -m benchmarks.poll_probe STORE BASE_URL ADDRESS`: one poll of one box by tmail's own poll loop (the
 watcher: request, decode, store write), in a fresh process, as the floor is measured. Prints the wall time (s), the
-peak resident memory (MB), and the resident memory just before the poll and after it (MB)."""
+peak resident memory (MB), and the resident memory just before the poll (after a first poll of an empty box has
+started the client's threads and pools) and after it (MB)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 import time
 
 from tmail_tui.api import TempMailClient
-from tmail_tui.store import Store
+from tmail_tui.store import Store, StoredBox
 from tmail_tui.watcher import PollSucceeded, Watcher
 
 
@@ -34,6 +35,7 @@ async def main(store_path: str, base_url: str, address: str) -> None:
         watcher = Watcher(api, store)
         await watcher.start()
         box = store.box(address)
+        await watcher.poll(StoredBox("warm.up@quickbox.test", "added"))  # an empty box: threads, pools, imports
         gc.collect()
         before = rss_mb()
         start = time.perf_counter()

@@ -22,7 +22,7 @@ from tmail_tui.api.models import Mailbox, Message
 from tmail_tui.emulator import Emulator
 from tmail_tui.store import Store
 
-from .data import big_html, message_json
+from .data import big_html, message_json, settle_archive
 
 KEY = "tmux-check-key"
 EMPTY_APP = ("from textual.app import App\nfrom textual.widgets import Static\n"
@@ -91,6 +91,7 @@ def store_with(folder: Path, address: str, messages: list[dict]) -> dict[str, st
     for start in range(0, len(messages), 20_000):  # a million in batches
         store.record_poll(address, [Message.from_api(m | {"to": address}) for m in messages[start:start + 20_000]])
     store.close()
+    settle_archive(data / "tmail" / "tmail.db")
     return {"XDG_DATA_HOME": str(data), "XDG_CONFIG_HOME": str(folder / "config"), "TMAIL_API_KEY": KEY,
             "HOME": str(folder)}
 

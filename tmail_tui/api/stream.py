@@ -222,7 +222,7 @@ class ListingReader:
                 break
             if _NEXT_MESSAGE.match(buf, cut + 1):
                 try:
-                    return _RAWS.decode(b"[" + buf[pos:cut + 1] + b"]"), cut + 1
+                    return _RAWS.decode(b"".join((b"[", memoryview(buf)[pos:cut + 1], b"]"))), cut + 1  # one copy
                 except msgspec.DecodeError:
                     self._slow_until = max(self._slow_until, cut + 1)
         return None
