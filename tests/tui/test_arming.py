@@ -92,8 +92,9 @@ async def test_the_new_mail_hook_runs_for_each_new_message(emulator, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await rows_shown(pilot, 1)
         emulator.deliver(address, plain("hello hook"))
-        await wait_for(pilot, lambda: (tmp_path / "subjects.txt").exists(), what="the hook ran")
-        assert (tmp_path / "subjects.txt").read_text() == "hello hook\n"  # the new one, not the old
+        done = tmp_path / "subjects.txt"
+        await wait_for(pilot, lambda: done.exists() and done.read_text().endswith("\n"), what="the hook ran")
+        assert done.read_text() == "hello hook\n"  # the new one, not the old
         app.config.on_new_mail = "/nonexistent/hook"
         emulator.deliver(address, plain("another"))
         await wait_for(pilot, lambda: any("Cannot run the hook" in n for n in notifications(app)))
