@@ -188,7 +188,8 @@ class TempMailClient:
         await self._http.aclose()
         loop, self._loop = self._loop, None
         if loop is not None:
-            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._poll_http.aclose(), loop))
+            if self._poll_http is not None:
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._poll_http.aclose(), loop))
             loop.call_soon_threadsafe(loop.stop)
             await asyncio.to_thread(self._loop_thread.join)
             loop.close()
@@ -244,10 +245,15 @@ class TempMailClient:
             self._loop = asyncio.new_event_loop()
             self._loop_thread = threading.Thread(target=self._loop.run_forever, name="tmail-poll", daemon=True)
             self._loop_thread.start()
+        return self._loop
+
+    def _poll_client(self) -> httpx.AsyncClient:
+        """Made on the poll loop's thread: loading the CA certificates takes ~35 ms, not the caller's to pay."""
+        if self._poll_http is None:
             self._poll_http = httpx.AsyncClient(base_url=self.base_url, headers=self._http.headers,
                                                 timeout=httpx.Timeout(self.timeout, connect=self._connect_timeout),
                                                 transport=self._transport, follow_redirects=False)
-        return self._loop
+        return self._poll_http
 
     async def _listing(self, email: str, known: Known | None) -> Listing:
         """On the poll loop: the request, streamed through a ListingReader; blocking there blocks no one."""
@@ -259,7 +265,7 @@ class TempMailClient:
         reader = ListingReader(on_batch)
         try:
             async with asyncio.timeout(self.deadline):
-                async with self._poll_http.stream("GET", "/api/messages", params={"email": email},
+                async with self._poll_client().stream("GET", "/api/messages", params={"email": email},
                                                   timeout=self._http.timeout) as response:  # (one client's timeouts)
                     self._note_quota(response)
                     if not response.is_success:
