@@ -38,8 +38,18 @@ from tmail_tui.store import Store
 from tmail_tui.tui.widgets.message_list import MessageList
 from tmail_tui.tui.widgets.virtual_list import VirtualList
 
-from .data import (BOX, AnswerServer, FakeApi, answer, big_html, make_app, make_store, message_json, save_box,
-                   settle_archive)
+from .data import (
+    BOX,
+    AnswerServer,
+    FakeApi,
+    answer,
+    big_html,
+    make_app,
+    make_store,
+    message_json,
+    save_box,
+    settle_archive,
+)
 from .quota_sim import simulate
 
 SIZE = (120, 40)

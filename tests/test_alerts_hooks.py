@@ -8,7 +8,12 @@ import os
 import subprocess
 import sys
 
-from tmail_tui.alerts import desktop_kind, desktop_notification, tmux_passthrough, window_title
+from tmail_tui.alerts import (
+    desktop_kind,
+    desktop_notification,
+    tmux_passthrough,
+    window_title,
+)
 from tmail_tui.emulator.feed import FeedMessage
 from tmail_tui.hooks import run_hook
 

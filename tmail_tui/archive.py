@@ -18,9 +18,10 @@ What "in step" means:
   a deleted or pruned one is gone from the index in the transaction that deletes it.
 - the body needs Python: it is indexed "as converted for the reader" (render_body, with its list of links), which
   costs milliseconds a mail (16 ms for a realistic 40 KB HTML mail), far too much for a poll's transaction (a
-  first poll of 5,000 mails would hold the store for over a minute). So a message is stored with its body pending, and an indexer
-  converts what is pending: the reader runs one for as long as it is open (`start_indexer`: a process of its own,
-  so the conversion never competes with the keys for the GIL; `run_indexer` in a thread does the same), which
+  first poll of 5,000 mails would hold the store for over a minute). So a message is stored with its body pending,
+  and an indexer converts what is pending: the reader runs one for as long as it is open (`start_indexer`: a
+  process of its own, so the conversion never competes with the keys for the GIL; `run_indexer` in a thread does
+  the same), which
   makes a new message searchable by its body a few seconds after it arrives; `tmail search` and the reader's
   search screen index what is still pending before they answer. The same pass records whether the body holds a
   verification code (`has:code`, found as `y` finds it). A message changed by a later poll is pending again (its

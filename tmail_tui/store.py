@@ -118,7 +118,8 @@ CREATE TRIGGER IF NOT EXISTS messages_counted_again AFTER UPDATE OF mailbox, see
 END;
 """
 _RECOUNT = """UPDATE mailboxes SET total = (SELECT COUNT(*) FROM messages m WHERE m.mailbox = mailboxes.address),
-    unread = (SELECT COUNT(*) FROM messages m WHERE m.mailbox = mailboxes.address AND m.seen = 0 AND m.server_seen = 0)"""
+    unread = (SELECT COUNT(*) FROM messages m
+              WHERE m.mailbox = mailboxes.address AND m.seen = 0 AND m.server_seen = 0)"""
 
 _MESSAGE_COLUMNS = ("mailbox, id, subject, from_name, from_email, received_raw, received_ts, is_html, content, "
                     "attachments, server_seen, seen, fetched_at, digest")

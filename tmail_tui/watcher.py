@@ -173,11 +173,6 @@ class Watcher:
         (self._hurried.add if on else self._hurried.discard)(normal_address(address))
         self.wake()
 
-    def hurry(self, address: str, on: bool = True) -> None:
-        """Poll this box at the pace of the box in view (an armed box waiting for a code), or no longer."""
-        (self._hurried.add if on else self._hurried.discard)(normal_address(address))
-        self.wake()
-
     def wake(self) -> None:
         """Look again now: the boxes, the box in view or the store changed."""
         self._wake.set()

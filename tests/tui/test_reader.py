@@ -172,6 +172,7 @@ async def test_capital_d_deletes_the_box_after_asking(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     address = with_box(emulator, app, "x")
     async with app.run_test(size=SIZE) as pilot:
+        await rows_shown(pilot, 1)  # the box is in the sidebar, selected
         for refuse in ("n", "escape"):
             await pilot.press("D")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))

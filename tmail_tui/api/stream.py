@@ -41,7 +41,9 @@ NOT_JSON = "The server sent something that is not JSON."
 
 def _key(token: bytes) -> str | None:
     """A JSON object key as text (keys may use escapes: "mess\\u0061ges" is "messages")."""
-    from .client import _decode  # the one decoder of answers (client imports this module)
+    from .client import (
+        _decode,  # the one decoder of answers (client imports this module)
+    )
 
     try:
         key = _decode(token)

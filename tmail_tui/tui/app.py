@@ -46,8 +46,8 @@ from .messages import message_for
 from .screens.api_key import KeyScreen
 from .screens.mail import MailScreen
 
-RESTART_AFTER = 5.0
-RETENTION_EVERY = 86400.0  # seconds between two applications of the configured retention  # seconds before a watcher that died of a bug is started again
+RESTART_AFTER = 5.0  # seconds before a watcher that died of a bug is started again
+RETENTION_EVERY = 86400.0  # seconds between two applications of the configured retention
 
 
 class TmailApp(App[None]):
