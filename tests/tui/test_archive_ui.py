@@ -210,3 +210,22 @@ async def test_v_shows_headers_and_raw_source_sanitised(emulator, tmp_path):
         assert "\x1b" not in app.screen.view.text
         await pilot.press("q")
         assert isinstance(app.screen, MailScreen)
+
+
+async def test_a_label_shows_in_the_sidebar(emulator, tmp_path):
+    from tmail_tui.tui.widgets.mailbox_list import MailboxList
+
+    from .helpers import lines, make_app, wait_for
+    from .test_reader import with_box
+
+    app = make_app(emulator, tmp_path)
+    with_box(emulator, app, "hello")
+    async with app.run_test(size=(120, 36)) as pilot:
+        sidebar = app.screen.query_one(MailboxList)
+        await wait_for(pilot, lambda: sidebar.boxes, what="the box")
+        await pilot.press("L")
+        await wait_for(pilot, lambda: app.screen is not app.mail_screen, what="the label prompt")
+        field = app.screen.query_one("Input")
+        field.value = "github sign-up"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "github sign-up ·" in lines(sidebar)[1], what="the label in the sidebar")

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input
 
-from ...api import NetworkError
+from ...api import NetworkError, TmailError
 from ...expect import Expectation
 from ...formatting import sender
 from ...sanitize import one_line
@@ -117,6 +117,10 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
             self.show_box()
         if first_load and not boxes and self.app.demo:
             self.seed_demo()
+        try:  # the labels after the boxes: opening the archive the first time may take a moment
+            self.sidebar.labels = await asyncio.to_thread((await self.app.open_archive()).labels)
+        except TmailError:
+            pass  # no labels without the archive; searching says why
 
     def select_when_shown(self, address: str) -> None:
         """A workflow made or renamed a box: select it once the watcher reports it."""

@@ -23,6 +23,7 @@ class MailboxList(VirtualList):
         super().__init__(id=id)
         self.boxes: list[StoredBox] = []
         self._armed: dict[str, str] = {}  # address -> what the armed box waits for, in words
+        self._labels: dict[str, str] = {}  # address -> the user's note on the box (`L`)
         self.clock = clock
         self.border_title = "Mailboxes"
         self._details: dict[str, str] = {}  # each box's detail line as last drawn
@@ -43,6 +44,17 @@ class MailboxList(VirtualList):
         """Boxes armed (`A`) and what each waits for: their rows say so."""
         self._armed = dict(armed)
         self.refresh_all_rows()
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self._labels
+
+    @labels.setter
+    def labels(self, labels: dict[str, str]) -> None:
+        """The boxes' labels (what each address was given to): shown on their second line."""
+        if labels != self._labels:
+            self._labels = dict(labels)
+            self.refresh_all_rows()
 
     def update_box(self, box: StoredBox) -> None:
         """One box's counts or state changed: redraw its row only."""
@@ -85,13 +97,17 @@ class MailboxList(VirtualList):
             text.append(count, style=self.style_for("virtual-list--strong"))
             return text
         detail = self._details[box.address] = self._detail(box)
+        text = Text("   ", no_wrap=True, overflow="ellipsis")
         waiting = self._armed.get(box.address)
-        if waiting:  # armed: what it waits for comes first, the count and time after
-            text = Text("   ⚑ ", style="bold")
-            text.append(f"{waiting} · ", style=self.style_for("virtual-list--strong"))
-            text.append(detail, style=dim)
-            return text
-        return Text("   " + detail, style=dim)
+        if waiting:  # armed: what it waits for comes first
+            text.append("⚑ ", style="bold")
+            text.append(f"{one_line(waiting, 60)} · ", style=self.style_for("virtual-list--strong"))
+        label = self._labels.get(box.address)
+        if label:
+            text.append(f"{one_line(label, 40)} · ", style=self.style_for("virtual-list--strong"))
+        text.append(detail, style=dim)
+        text.truncate(width, overflow="ellipsis")  # a narrow sidebar cuts with an ellipsis, never mid-word silently
+        return text
 
     def _detail(self, box: StoredBox) -> str:
         """The count and the time left, as the second line shows them."""
