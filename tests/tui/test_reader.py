@@ -44,7 +44,7 @@ async def test_paints_from_the_store_then_new_mail_appears_by_itself(emulator, t
         assert "left" in lines(sidebar)[1]
         messages = await rows_shown(pilot, 1, what="the first poll")
         assert "First one" in lines(messages)[0] and "Alice <alice@example.org>" in lines(messages)[0]
-        assert lines(messages)[0].startswith("●")  # unread
+        assert lines(messages)[0].startswith("▌●")  # the cursor bar, then the unread mark
 
         emulator.deliver(address, plain("Your code: 424242", sender="Acme"))
         await wait_for(pilot, lambda: messages.row_count == 2, what="the new message")
@@ -88,7 +88,7 @@ async def test_enter_opens_html_mail_as_clean_text_and_marks_it_read(emulator, t
         assert "Links:\n  [1] https://weekly.example.org/?utm_source=mail" in text
         headers = screen_text(app)
         assert "From:    The Weekly <news@weekly.example.org>" in headers
-        assert not lines(messages)[0].startswith("●")
+        assert not lines(messages)[0].startswith("▌●")
         assert app.store.message(messages.selected.id).seen
 
 

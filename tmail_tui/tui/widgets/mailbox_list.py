@@ -105,14 +105,17 @@ class MailboxList(VirtualList):
         label = self._labels.get(box.address)
         if label:
             text.append(f"{one_line(label, 40)} · ", style=self.style_for("virtual-list--strong"))
+        if text.cell_len + len(detail) > width:  # a narrow sidebar: the short form ("5 msgs · 9m 53s")
+            detail = self._detail(box, short=True)
         text.append(detail, style=dim)
         text.truncate(width, overflow="ellipsis")  # a narrow sidebar cuts with an ellipsis, never mid-word silently
         return text
 
-    def _detail(self, box: StoredBox) -> str:
+    def _detail(self, box: StoredBox, short: bool = False) -> str:
         """The count and the time left, as the second line shows them."""
         left = time_left(box.seconds_left(self.clock()), box.gone_at is not None)
-        detail = f"{box.total} message{'s' if box.total != 1 else ''} · {left}"
-        if not box.is_expired(self.clock()) and box.seconds_left(self.clock()) is not None:
+        noun = ("msg" if short else "message") + ("s" if box.total != 1 else "")
+        detail = f"{box.total} {noun} · {left}"
+        if not short and not box.is_expired(self.clock()) and box.seconds_left(self.clock()) is not None:
             detail += " left"
         return detail

@@ -26,6 +26,7 @@ from ...sanitize import one_line
 from ...store import PageKey, Store, Summary
 from .virtual_list import VirtualList
 
+SENDER_MOST = 56  # columns of the sender at the most (a display name and a long address)
 PAGE = 100  # rows read at once: ~1 ms from SQLite
 PAGES_KEPT = 64  # the pages kept (6,400 rows: a few MB)
 
@@ -256,7 +257,7 @@ class MessageList(VirtualList):
 
     def render_row(self, index: int, line: int, width: int) -> Text:
         row = self.row(index)
-        sender_width = max(min(32, width // 3), 10)
+        sender_width = max(min(SENDER_MOST, width // 3), 10)  # a third of the row: wide terminals show whole senders
         who = self._senders.get((row.id, sender_width))
         if who is None:
             if len(self._senders) > 4096:
@@ -271,4 +272,5 @@ class MessageList(VirtualList):
         text.append(f" {'+' + str(row.attachments) if row.attachments else '':>3} ",
                     style=self.style_for("virtual-list--dim"))
         text.append(one_line(row.subject, max(width, 40)) or "(no subject)", style=strong or "")
+        text.truncate(width, overflow="ellipsis")  # a subject that does not fit ends in "…", not mid-word unsaid
         return text

@@ -20,12 +20,14 @@ class VirtualList(ScrollView, can_focus=True):
     """Rows of `ROW_HEIGHT` lines, a cursor, and `Highlighted`/`Selected` messages. Subclasses draw rows."""
 
     ROW_HEIGHT = 1
-    COMPONENT_CLASSES = {"virtual-list--cursor", "virtual-list--dim", "virtual-list--strong"}
+    COMPONENT_CLASSES = {"virtual-list--cursor", "virtual-list--bar", "virtual-list--dim", "virtual-list--strong"}
     DEFAULT_CSS = """
     VirtualList { overflow-x: hidden; overflow-y: auto; }
-    VirtualList > .virtual-list--cursor { background: $boost; }
+    VirtualList > .virtual-list--cursor { background: $primary 25%; }
     VirtualList:focus > .virtual-list--cursor { background: $accent 50%; }
-    VirtualList > .virtual-list--dim { color: $text-muted; }
+    VirtualList > .virtual-list--bar { color: $foreground; }
+    VirtualList:focus > .virtual-list--bar { color: $accent; text-style: bold; }
+    VirtualList > .virtual-list--dim { color: $foreground; text-style: dim; }
     VirtualList > .virtual-list--strong { text-style: bold; }
     """
     BINDINGS = [
@@ -111,10 +113,13 @@ class VirtualList(ScrollView, can_focus=True):
         if strip is None or strip.cell_length != width:
             self.renders += 1
             style = base + self.get_component_rich_style("virtual-list--cursor") if key[2] else base
-            text = self.render_row(index, line, width)
+            text = self.render_row(index, line, max(width - 1, 1))
             text.no_wrap = True
-            segments = [Segment(s.text, style + s.style if s.style else style)
-                        for s in text.render(self.app.console) if s.text != "\n"]
+            # The cursor's row is marked by a bar in the first column as well as by its background: a background
+            # can vanish in 16 colours or a light theme, a bar cannot.
+            bar = Segment("▌" if key[2] else " ", style + self.get_component_rich_style("virtual-list--bar"))
+            segments = [bar] + [Segment(s.text, style + s.style if s.style else style)
+                                for s in text.render(self.app.console) if s.text != "\n"]
             strip = Strip(segments).crop_extend(0, width, style)
             if len(self._lines) > 4096:
                 self._lines.clear()
