@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.archive_search
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks --quick

@@ -21,8 +21,17 @@ class KeyBar(Widget):
     KeyBar { height: 1; background: $footer-background; color: $footer-foreground; padding: 0 1; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._drawn: tuple[int, Text] | None = None  # (width, text): an idle screen repaints it unchanged
+
     def render(self) -> Text:
         width = self.content_region.width or 80
+        if self._drawn is None or self._drawn[0] != width:
+            self._drawn = (width, self._fit(width))
+        return self._drawn[1]
+
+    def _fit(self, width: int) -> Text:
         # Help and quit first, so a narrow terminal still shows the way to every other key.
         shown = sorted((k for k in KEYS if k.footer), key=lambda k: k.action not in ("help", "quit"))
         for short, gap, keys in ((False, "  ", shown), (True, "  ", shown), (True, " ", shown),
