@@ -109,3 +109,13 @@ def test_a_ranked_link_as_json_for_the_cli():
 
 def test_no_links():
     assert rank_links([]) == [] and verification_link([], "text") is None
+
+
+def test_a_link_that_says_what_it_is_is_not_overruled_by_its_sentence():
+    from tmail_tui.render import render_body
+
+    body = render_body('<h2>Faster search</h2><p>It scans a big log in under a second. '
+                       '<a href="https://news.example/articles/search">Read the article</a></p>', True)
+    assert not rank_links(body.links, body.text)[0].is_verification  # "log in" here is not a sign-in
+    generic = render_body('<p>To sign in, <a href="https://site.example/s/9">click here</a>.</p>', True)
+    assert rank_links(generic.links, generic.text)[0].is_verification  # "click here" takes its sentence's sense

@@ -112,6 +112,11 @@ _SOCIAL = re.compile(r"(?:^|\.)(?:facebook|fb|twitter|x|instagram|linkedin|youtu
                      r"reddit|discord|telegram|t|wa|whatsapp|vk|weibo|line|threads|snapchat|medium|mastodon)"
                      r"\.(?:com|me|be|ru|gg|net|social)$|^(?:apps\.apple\.com|play\.google\.com)$", re.IGNORECASE)
 
+# Link words that say nothing by themselves ("click here"): the sentence around them says what the link does.
+_GENERIC = re.compile(r"(?:click |tap )?(?:here|this link|the link|link|this|hier|ici|aquí|aqui|qui|здесь|тут|"
+                      r"tutaj|tady|burada|buraya|buna|di sini|tại đây|εδώ|hierzu|hierheen|här|aici|"
+                      r"这里|這裡|此处|此處|ここ|여기|यहाँ|যেখানে|ที่นี่|اینجا|هنا|כאן)[.!:]?", re.IGNORECASE)
+
 WORDS_WEIGHT, CONTEXT_WEIGHT, PATH_WEIGHT, QUERY_WEIGHT = 3, 2, 2, 1
 THRESHOLD = 2
 
@@ -130,7 +135,9 @@ class RankedLink:
 
 
 def _context(link: Link, text: str) -> str:
-    """For a link with no label: the words on the line where it stands in the text, and on the line before."""
+    """For a link with no words of its own (or only "click here"): the words on the line where it stands in the
+    text, and on the line before. A link that says what it is ("Read the article") is judged by that alone: the
+    sentence beside it may say "log in" about something else."""
     lines = text.splitlines()
     marker = f"[{link.number}]"
     for index, line in enumerate(lines):
@@ -157,7 +164,7 @@ def _judge(link: Link, text: str) -> tuple[int, str]:
     weight, why = 0, ""
     if words and _ACTION.search(words):
         weight, why = WORDS_WEIGHT, f"words: {words}"
-    elif text:
+    elif text and (not words or _GENERIC.fullmatch(words.strip())):  # a link's own words are not overruled
         context = _context(link, text)
         if _OTHER.search(context) and not _ACTION.search(words or context):
             return 0, ""
