@@ -1,7 +1,8 @@
 """Regenerate the README's screenshots from the real app on the demo data: `make screenshots`.
 
 Runs `tmail --demo` headless (the bundled emulator with its seeded mail), presses keys as a user would, and saves
-SVGs: the main view, an HTML newsletter in the reader, its links, the new-mailbox dialog and the help screen.
+SVGs: the main view, a verification code copied with its evidence, an HTML newsletter in the reader, its links, the
+new-mailbox dialog and the help screen.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ async def generate(folder: Path) -> list[Path]:
             field.cursor_blink = False
         written.append(Path(app.save_screenshot(f"{name}.svg", str(folder))))
 
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await until(pilot, lambda: isinstance(app.screen, MailScreen))
         messages = app.screen.query_one(MessageList)
         await until(pilot, lambda: messages.row_count == 5)
@@ -51,7 +52,17 @@ async def generate(folder: Path) -> list[Path]:
         await pilot.pause(0.5)
         await pilot.press("escape")
         shot("main-view")
-        await pilot.press("j", "j", "enter")
+        await pilot.press("g", "enter")  # the verification mail, on top
+        body = app.screen.query_one("#reader-body")
+        await until(pilot, lambda: "482913" in body.text)
+        await pilot.press("y")
+        await until(pilot, lambda: body.marked == "482913")
+        await until(pilot, lambda: any("Copied 482913" in n.message for n in app._notifications))
+        await pilot.pause(0.5)
+        shot("code")
+        app.clear_notifications()
+        await pilot.press("escape")
+        await pilot.press("g", "j", "j", "j", "enter")  # the newsletter
         body = app.screen.query_one("#reader-body")
         await until(pilot, lambda: "Hello there," in body.text)
         shot("html-mail")
