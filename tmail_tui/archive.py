@@ -59,8 +59,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +68,7 @@ from .config import environment_without_key
 from .render import render_body, text_with_links
 from .sanitize import clean_text, one_line
 from .search import Compiled, Query, compile_query, parse
-from .store import BUSY_TIMEOUT, Store, StoreError, Summary, normal_address
+from .store import BUSY_TIMEOUT, Store, StoreError, Summary, normal_address, write_transaction
 
 ARCHIVE_VERSION = 1
 INDEX_LIMIT = 200_000  # characters of a body converted for the index (a 1 MB newsletter's words are mostly here)
@@ -286,19 +285,8 @@ class Archive:
             with self._lock:
                 self._db.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"The mail store is busy ({exc}); try again.") from None
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _write(self):
+        return write_transaction(self._db, self._lock)
 
     def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
         with self._lock:

@@ -129,6 +129,22 @@ class StoreError(TmailError):
     """The store cannot be used as it is; the message says how to fix it."""
 
 
+@contextmanager
+def write_transaction(db: sqlite3.Connection, lock) -> Iterator[sqlite3.Connection]:
+    """One write transaction on a connection of the store's file (the store's own, or the archive's)."""
+    with lock:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:  # another process held the write lock for BUSY_TIMEOUT
+            raise StoreError(f"The mail store is busy ({exc}); try again.") from None
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
 def normal_address(address: str) -> str:
     """Addresses are case-insensitive: one spelling for the store, the API and the screen."""
     return address.strip().lower()
@@ -376,18 +392,10 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it lands, or none of it."""
+        """One write transaction: all of it lands, or none of it; now and then the log is copied afterwards."""
+        with write_transaction(self._db, self._lock) as db:
+            yield db
         with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:  # another process held the write lock for BUSY_TIMEOUT
-                raise StoreError(f"The mail store is busy ({exc}); try again.") from None
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
             self._writes += 1
             if self._writes % CHECKPOINT_EVERY == 0 or self._big_write:
                 self._big_write = False
