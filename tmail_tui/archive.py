@@ -67,10 +67,11 @@ from .codes import find_codes
 from .config import environment_without_key
 from .render import render_body, text_with_links
 from .sanitize import clean_text, one_line
-from .search import Compiled, Query, compile_query, parse
-from .store import BUSY_TIMEOUT, Store, StoreError, Summary, normal_address, write_transaction
+from .search import MIN_PREFIX, Compiled, Query, compile_query, parse
+from .store import BUSY_TIMEOUT, RowFilter, Store, StoreError, Summary, normal_address, write_transaction
 
-ARCHIVE_VERSION = 1
+ARCHIVE_VERSION = 2
+SAME_SHAPE = (1,)  # versions whose tables are these: reconciled, not rebuilt (1 left older mail out of archive_fts)
 INDEX_LIMIT = 200_000  # characters of a body converted for the index (a 1 MB newsletter's words are mostly here)
 CANDIDATES = 5_000  # matches ranked at most, the most recently stored first
 BATCH = 16  # bodies converted per write transaction
@@ -169,6 +170,11 @@ _RECONCILE = (
     """DELETE FROM archive_docs WHERE NOT EXISTS
        (SELECT 1 FROM messages m WHERE m.mailbox = archive_docs.mailbox AND m.id = archive_docs.id)""",
     "DELETE FROM archive_fts WHERE rowid NOT IN (SELECT docid FROM archive_docs)",
+    # their subject, sender, box and attachment names at once, as the triggers give them (the bodies follow)
+    f"""INSERT INTO archive_fts (rowid, {', '.join(_COLUMNS)})
+       SELECT d.docid, m.subject, {_sender('m')}, m.mailbox, {_names('m')}, ''
+       FROM archive_docs d JOIN messages m ON m.mailbox = d.mailbox AND m.id = d.id
+       WHERE d.docid NOT IN (SELECT rowid FROM archive_fts)""",
 )
 
 _PENDING = f"""SELECT d.docid, d.version, m.subject, {_sender('m')}, m.mailbox, {_names('m')}, m.content, m.is_html
@@ -320,7 +326,7 @@ class Archive:
                 if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'archive_meta'").fetchone():
                     row = db.execute("SELECT value FROM archive_meta WHERE name = 'version'").fetchone()
                     version = row[0] if row else None
-                if version is not None and version != ARCHIVE_VERSION:  # another shape: rebuilt (labels stay)
+                if version not in (None, ARCHIVE_VERSION, *SAME_SHAPE):  # another shape: rebuilt (labels stay)
                     for name in _TRIGGERS:
                         db.execute(f"DROP TRIGGER IF EXISTS {name}")
                     db.execute("DROP TABLE IF EXISTS archive_fts")
@@ -400,30 +406,29 @@ class Archive:
                 hits.append(Hit(row, one_line(labels.get(row.mailbox, ""), 80), score, marked.get(docid, ())))
         return SearchResult(query, tuple(hits), more, self.pending())
 
-    def matching_ids(self, query: str | Query, mailbox: str) -> set[str]:
-        """Every message of one box that matches (for `/` in the reader: the list keeps its own order). A bare
-        last word matches as a prefix, as the user types."""
-        if not isinstance(query, Query):
-            query = parse(query, now=self.clock(), prefix_last=True)
-        ranked = self._ranked(query, self.labels(), mailbox, -1, -1)
-        return {mid for _, _, mid in self._docs([docid for docid, _ in ranked])}
-
-    def filter_condition(self, query: str | Query, alias: str = "messages") -> tuple[str, list[object]]:
-        """The query as one SQL condition on a row of `messages` (named `alias`), for a query over the store's own
-        connection (the reader's `/` in a box read page by page): `EXISTS (...)` over the index, with its
-        parameters. A bare last word matches as a prefix, as the user types."""
-        if not isinstance(query, Query):
-            query = parse(query, now=self.clock(), prefix_last=True)
+    def row_filter(self, text: str) -> tuple[RowFilter | None, tuple[str, ...]]:
+        """The reader's `/`: the search syntax as a filter on the rows of the box in view (the list keeps its own
+        order, newest first), and what in the query could not be used. A bare last word matches as a prefix, as
+        the user types. One bare word shorter than a prefix may be (a first letter or two), or text without a
+        letter or digit, filters as the list always did, by a substring of the sender or the subject: a word
+        index cannot find a word by its first letter."""
+        query = parse(text, now=self.clock(), prefix_last=True)
+        words = [t for t in query.terms if t.kind == "text"]
+        if not query.terms:
+            return (None if query.problems else RowFilter.substring(text)), query.problems
+        if len(query.terms) == 1 and words and text.strip() == words[0].value and len(words[0].value) < MIN_PREFIX:
+            return RowFilter.substring(text), query.problems
         compiled = compile_query(query, self.labels())
         if compiled.nothing:
-            return "0", []
-        conditions = [f"d.mailbox = {alias}.mailbox", f"d.id = {alias}.id", *compiled.where]
+            return RowFilter("0"), query.problems
+        conditions = ["d.mailbox = messages.mailbox", "d.id = messages.id", *compiled.where]
         params = list(compiled.params)
         for expression, test in ((compiled.match, "IN"), (compiled.exclude, "NOT IN")):
             if expression is not None:
                 conditions.append(f"d.docid {test} (SELECT rowid FROM archive_fts WHERE archive_fts MATCH ?)")
                 params.append(expression)
-        return f"EXISTS (SELECT 1 FROM archive_docs d WHERE {' AND '.join(conditions)})", params
+        return RowFilter(f"EXISTS (SELECT 1 FROM archive_docs d WHERE {' AND '.join(conditions)})",
+                         tuple(params)), query.problems
 
     def _ranked(self, query: Query, labels: dict[str, str], mailbox: str | None, limit: int,
                 candidates: int) -> list[tuple[int, float | None]]:

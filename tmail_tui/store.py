@@ -45,6 +45,7 @@ from typing import NamedTuple
 
 from .api.errors import TmailError
 from .api.models import Attachment, Mailbox, Message, Quota, parse_time
+from .sanitize import replace_surrogates
 
 SCHEMA_VERSION = 4
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write before giving up
@@ -260,22 +261,38 @@ _OLDEST_FIRST = " ORDER BY received_ts ASC, fetched_at ASC, id DESC"
 
 
 def _has(needle: str, *fields: str) -> bool:
-    """The filter's test, as the list always made it: Python's lower-casing, any field (see `_needle_sql`)."""
+    """The substring filter's test, as the list always made it: Python's lower-casing, any field."""
     return any(needle in (field or "").lower() for field in fields)
 
 
-def _needle_sql(needle: str) -> tuple[str, tuple]:
-    """The filter as SQL, with Python's result. On ASCII, SQLite's lower() is Python's, so instr() decides in C.
-    Python's lower() also turns two other letters into ASCII (U+0130 into "i" and a dot, the Kelvin sign into
-    "k"): rows with those are asked of Python (`tmail_has`), as is every row for a needle that is not ASCII."""
-    if not needle:
-        return "", ()
-    if not needle.isascii():
-        return " AND tmail_has(?, subject, from_name, from_email)", (needle,)
-    odd = " OR ".join(f"instr({field}, '{char}')" for field in ("subject", "from_name", "from_email")
-                      for char in ("\u0130", "\u212a"))
-    return (" AND (instr(lower(subject), ?) OR instr(lower(from_name), ?) OR instr(lower(from_email), ?) "
-            f"OR (({odd}) AND tmail_has(?, subject, from_name, from_email)))", (needle, needle, needle, needle))
+@dataclass(frozen=True)
+class RowFilter:
+    """Which rows of a box the message list shows: one SQL condition on a row of `messages`, with its parameters
+    (values are always parameters, never SQL text). Two equal filters select the same rows: the list tells a
+    count made for an older filter by comparing them. `Archive.row_filter` makes the search-syntax kind."""
+
+    sql: str
+    params: tuple = ()
+
+    @classmethod
+    def substring(cls, text: str) -> RowFilter | None:
+        """Rows with `text` (any case) in the sender or the subject. On ASCII, SQLite's lower() is Python's, so
+        instr() decides in C. Python's lower() also turns two other letters into ASCII (U+0130 into "i" and a
+        dot, the Kelvin sign into "k"): rows with those are asked of Python (`tmail_has`), as is every row for a
+        needle that is not ASCII."""
+        needle = replace_surrogates(text.strip().lower())  # as stored text has them
+        if not needle:
+            return None
+        if not needle.isascii():
+            return cls("tmail_has(?, subject, from_name, from_email)", (needle,))
+        odd = " OR ".join(f"instr({field}, '{char}')" for field in ("subject", "from_name", "from_email")
+                          for char in ("\u0130", "\u212a"))
+        return cls("instr(lower(subject), ?) OR instr(lower(from_name), ?) OR instr(lower(from_email), ?) "
+                   f"OR (({odd}) AND tmail_has(?, subject, from_name, from_email))", (needle,) * 4)
+
+
+def _where(row_filter: RowFilter | None) -> tuple[str, tuple]:
+    return ("", ()) if row_filter is None else (f" AND ({row_filter.sql})", row_filter.params)
 
 
 def _seek(db: sqlite3.Connection, base: str, args: tuple, key: PageKey, limit: int, forward: bool) -> list:
@@ -711,16 +728,16 @@ class Store:
             self._pages_db = db
         return self._pages_db
 
-    def page(self, address: str, start: int, limit: int, total: int, needle: str = "",
+    def page(self, address: str, start: int, limit: int, total: int, row_filter: RowFilter | None = None,
              after: PageKey | None = None, before: PageKey | None = None) -> tuple[list[Summary], list[PageKey]]:
-        """Rows `start` to `start + limit` of a box's list (newest first; only rows matching `needle`, lower-case,
-        in sender or subject), with each row's place in the order (its key).
+        """Rows `start` to `start + limit` of a box's list (newest first; only rows `row_filter` keeps), with each
+        row's place in the order (its key).
 
         Next to a page already read, give its last key (`after`) or first (`before`): the read seeks from there
         through the index whatever the position. Otherwise it counts from the nearer end (`total` rows in all), so
         the first and last pages are as quick as any; a jump to the middle of a million costs ~0.1 s once.
         """
-        where, args = _needle_sql(needle)
+        where, args = _where(row_filter)
         base = f"SELECT {self._SUMMARY_COLUMNS}, fetched_at FROM messages WHERE mailbox=?{where}"
         args = (normal_address(address), *args)
         with self._page_lock:
@@ -737,9 +754,9 @@ class Store:
                                   (*args, min(limit, total - start), skip)).fetchall()[::-1]
         return [Summary._make(r[:9]) for r in rows], [(r[4], r[9], r[0]) for r in rows]
 
-    def key_of(self, address: str, message_id: str, needle: str = "") -> PageKey | None:
-        """A message's place in a box's list order (None: not stored, or not matching `needle`)."""
-        where, args = _needle_sql(needle)
+    def key_of(self, address: str, message_id: str, row_filter: RowFilter | None = None) -> PageKey | None:
+        """A message's place in a box's list order (None: not stored, or not kept by `row_filter`)."""
+        where, args = _where(row_filter)
         with self._page_lock:
             row = self._pages().execute(f"SELECT received_ts, fetched_at, id FROM messages WHERE mailbox=? AND id=?"
                                         f"{where}", (normal_address(address), message_id, *args)).fetchone()
@@ -760,19 +777,19 @@ class Store:
         if self._counts_db is not None:
             self._counts_db.interrupt()
 
-    def view_count(self, address: str, needle: str = "") -> int:
-        """How many rows a box's list has (matching `needle`)."""
-        if not needle:
+    def view_count(self, address: str, row_filter: RowFilter | None = None) -> int:
+        """How many rows a box's list has (that `row_filter` keeps)."""
+        if row_filter is None:
             return self.count(address)
-        where, args = _needle_sql(needle)
+        where, args = _where(row_filter)
         with self._count_lock:
             return self._counting().execute(f"SELECT COUNT(*) FROM messages WHERE mailbox=?{where}",
                                             (normal_address(address), *args)).fetchone()[0]
 
-    def position(self, address: str, key: PageKey, needle: str = "") -> int:
+    def position(self, address: str, key: PageKey, row_filter: RowFilter | None = None) -> int:
         """Where the row with this key is in a box's list (the rows before it, counted through the index)."""
         received, fetched, message_id = key
-        where, args = _needle_sql(needle)
+        where, args = _where(row_filter)
         address = normal_address(address)
         with self._count_lock:
             db = self._counting()

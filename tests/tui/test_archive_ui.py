@@ -84,6 +84,29 @@ async def test_a_word_only_in_the_body_of_an_old_mail_of_an_expired_box_is_found
         assert isinstance(app.screen, MailScreen)
 
 
+async def test_slash_searches_the_box_in_view_with_the_query_syntax(emulator, tmp_path):
+    app = make_app(emulator, tmp_path)
+    address = live_box(emulator, app, subject="Welcome aboard", body="<p>Your <b>pangolin</b> badge.</p>")
+    for subject, sender in [("Invoice 12", "billing@shop.example"), ("Receipt", "billing@shop.example")]:
+        emulator.deliver(address, FeedMessage(subject, "Shop", sender, "Thanks"), received=emulator.now() - 5)
+    async with app.run_test(size=SIZE) as pilot:
+        messages = await rows_shown(pilot, 3)
+        field = app.screen.query_one("#filter")
+        # a word only in a body (once the indexer has converted it), as the global search finds it
+        await pilot.press("slash", *"pangolin")
+        await wait_for(pilot, lambda: messages.row_count == 1, what="the body word", timeout=20)
+        assert "Welcome aboard" in screen_text(app)
+        field.value = ""
+        await pilot.press(*"from:shop.example -invoice")
+        await wait_for(pilot, lambda: messages.row_count == 1 and messages.selected.subject == "Receipt")
+        field.value = ""
+        await pilot.press(*"[b]x after:soon", "enter")  # markup is text; what cannot be used is said
+        await wait_for(pilot, lambda: any("after:soon is not a date" in n for n in notifications(app)))
+        assert messages.row_count == 0 and app.focused is messages
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: messages.row_count == 3)
+
+
 async def test_search_results_show_hostile_text_literally_with_the_box_label(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     expired_box_with_old_mail(app, subject=f"Invoice {HOSTILE}", body=f"<p>quokka {HOSTILE}</p>")

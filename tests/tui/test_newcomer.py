@@ -74,7 +74,7 @@ async def test_at_80_columns_the_keys_a_newcomer_needs_are_on_screen(emulator, t
     async with app.run_test(size=(80, 24)) as pilot:
         await rows_shown(pilot, 1)
         footer = screen_text(app).splitlines()[-1]
-        for key in ("? Help", "q Quit", "n New", "y Code", "o Links", "c Copy", "r Refresh", "/ Filter", "^p"):
+        for key in ("? Help", "q Quit", "n New", "y Code", "o Links", "c Copy", "r Refresh", "/ Search", "^p"):
             assert key in footer
         await pilot.press("enter")
         reader = lines(app.screen.query_one("#reader-headers"))

@@ -261,7 +261,7 @@ async def test_help_and_quit(emulator, tmp_path):
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         shown = screen_text(app)
-        for words in ("Create a new random mailbox", "Delete the selected mailbox (asks first)", "Filter the messages"):
+        for words in ("Create a new random mailbox", "Delete the selected mailbox (asks first)", "Search this box"):
             assert words in shown
         await pilot.press("escape")
         assert isinstance(app.screen, MailScreen)
@@ -274,7 +274,7 @@ async def test_command_palette_lists_the_actions(emulator, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"New", "New named", "Rename", "Add", "Del box", "Delete", "Save", "Save all", "Copy address", "Code",
-                "Links", "Refresh", "Filter", "Help"} <= set(titles)
+                "Links", "Refresh", "Search", "Help"} <= set(titles)
         await pilot.press("ctrl+p", *"new named")
         await pilot.pause(0.5)
         await pilot.press("enter")

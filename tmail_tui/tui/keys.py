@@ -46,7 +46,7 @@ KEYS = [
     Key("A", "arm", "Arm", "Arm the selected box: copy the code (or link) of the mail it waits for as it lands; "
         "A again disarms", "A", footer=False),
     Key("r", "refresh", "Refresh", "Check the selected mailbox for new mail now", "r"),
-    Key("slash", "filter", "Filter", "Filter the messages by sender or subject", "/"),
+    Key("slash", "filter", "Search", "Search this box (words, from:, subject:, has:code, after:2d…)", "/"),
     Key("question_mark", "help", "Help", "Show every key", "?"),
     Key("q", "quit", "Quit", "Quit tmail", "q"),
     Key("F", "search_all", "Search all", "Search every mailbox ever made, bodies too (from:, subject:, has:code, "
@@ -62,7 +62,7 @@ NAVIGATION = [
     ("PgUp PgDn  g G", "Page up and down, first and last"),
     ("Drag, ctrl+c", "Select text in the message with the mouse, copy it"),
     ("Enter", "Open the highlighted message"),
-    ("Escape", "Back to the message list; clear the filter"),
+    ("Escape", "Back to the message list; clear the search of the box"),
     ("Tab  Shift+Tab", "Switch pane"),
     ("ctrl+p", "Command palette: every action by name"),
 ]

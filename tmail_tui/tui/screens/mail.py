@@ -9,6 +9,7 @@ core's workflows. Store reads run in threads.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,10 +21,9 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from ...api import NetworkError, TmailError
-from ...expect import Expectation
 from ...formatting import sender
 from ...sanitize import one_line
-from ...store import StoredBox, Summary, normal_address
+from ...store import RowFilter, StoredBox, Summary, normal_address
 from .. import messages as watched
 from ..keys import KEYS
 from ..widgets.key_bar import KeyBar
@@ -38,6 +38,7 @@ from .mailbox_actions import MailboxActions
 from .message_actions import MessageActions
 
 if TYPE_CHECKING:
+    from ...expect import Expectation
     from ..app import TmailApp
 
 HINT_NO_BOXES = "No mailboxes yet. Press n for a random address, N to choose one, or a to add one made elsewhere."
@@ -66,7 +67,8 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         with Horizontal(id="main"):
             yield MailboxList(clock=clock, id="boxes")
             with Vertical(id="right"):
-                yield Input(placeholder="Filter by sender or subject (Enter keeps it, Escape clears it)", id="filter")
+                yield Input(placeholder="Search this box: words, from:, subject:, has:code, after:2d… (Esc clears)",
+                            id="filter")
                 yield MessageList(clock=clock, id="messages")
                 yield Reader(id="reader")
         yield StatusLine(clock=clock, id="status")
@@ -254,19 +256,48 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         field.focus()
 
     @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        self.messages.set_filter(event.value)
+    async def filter_changed(self, event: Input.Changed) -> None:
+        row_filter, _ = await self.row_filter(event.value)
+        self.messages.set_filter(row_filter)
+        if row_filter is not None and self.app.archive is not None:
+            self.index_for_filter(event.value)
+
+    @work(group="filter-index", exclusive=True, exit_on_error=False)
+    async def index_for_filter(self, text: str) -> None:
+        """Bodies not indexed yet (mail that has just arrived) are indexed now and the filter asked again: a word
+        of a body is found however new its mail is. (One read when nothing is pending, as is usual: the app's
+        indexer keeps up.)"""
+        field = self.query_one("#filter", Input)
+
+        def typed_on() -> bool:
+            return field.value != text
+
+        indexed = await asyncio.to_thread(self.app.archive.index_pending, stop=typed_on, rest=1.0)
+        if indexed and not typed_on():
+            self.messages.set_filter((await self.row_filter(text))[0])
 
     @on(Input.Submitted, "#filter")
-    def filter_done(self) -> None:
+    async def filter_done(self, event: Input.Submitted) -> None:
+        problems = (await self.row_filter(event.value))[1]
+        if problems:  # said once the query is complete, not at every key of `after:2…`
+            self.notify(" ".join(problems), title="Search", severity="warning", markup=False)
         self.messages.focus()
+
+    async def row_filter(self, text: str) -> tuple[RowFilter | None, tuple[str, ...]]:
+        """`/` searches the box in view with the archive's query syntax (archive.py `row_filter`); if the store
+        cannot hold the archive's index, by a substring of the sender or subject."""
+        try:
+            archive = await self.app.open_archive()  # (at once, but for a first `/` in the app's first moment)
+            return archive.row_filter(text)
+        except (TmailError, sqlite3.Error):
+            return RowFilter.substring(text), ()
 
     def action_back(self) -> None:
         field = self.query_one("#filter", Input)
         if field.has_focus or (field.has_class("shown") and self.messages.has_focus):
             field.value = ""
             field.remove_class("shown")
-            self.messages.set_filter("")
+            self.messages.set_filter(None)
         self.messages.focus()
 
     # --- the rest ----------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from textual.geometry import Region
 
 from ...formatting import sender, short_time
 from ...sanitize import one_line
-from ...store import PageKey, Store, Summary
+from ...store import PageKey, RowFilter, Store, Summary
 from .virtual_list import VirtualList
 
 SENDER_MOST = 56  # columns of the sender at the most (a display name and a long address)
@@ -65,7 +65,7 @@ class MessageList(VirtualList):
         self.clock = clock
         self.store: Store | None = None  # where the pages come from (the screen sets it)
         self.box: str | None = None  # the mailbox whose rows these are
-        self.filter_text = ""
+        self.row_filter: RowFilter | None = None  # the rows shown (None: all of the box)
         self.total = 0  # rows in the box, whatever the filter
         self.loaded_count = 0  # rows in the list as shown (the filter's matches, once counted)
         self.edits = 0  # changes since show(): a count read before them is stale
@@ -87,8 +87,8 @@ class MessageList(VirtualList):
         """Where a message is in the list (None: not in it), from the pages read or else the store's index."""
         place = self._cached_index(message_id)
         if place is None and self.store is not None and self.box is not None:
-            key = self.store.key_of(self.box, message_id, self.filter_text)
-            place = None if key is None else self.store.position(self.box, key, self.filter_text)
+            key = self.store.key_of(self.box, message_id, self.row_filter)
+            place = None if key is None else self.store.position(self.box, key, self.row_filter)
         return place if place is None or place < self.loaded_count else None
 
     def _cached_index(self, message_id: str) -> int | None:
@@ -113,19 +113,19 @@ class MessageList(VirtualList):
         for start in range(0, len(rows), PAGE):
             self._keep(start // PAGE, rows[start:start + PAGE], (keys or [])[start:start + PAGE])
         self._senders.clear()
-        if self.filter_text:
-            self.set_filter(self.filter_text)
+        if self.row_filter is not None:
+            self.set_filter(self.row_filter)
         else:
             self._show_count(self.total, 0)
         if raced:
-            self.count_later(self.box, self.filter_text, self.edits, None)
+            self.count_later(self.box, self.row_filter, self.edits, None)
 
-    def set_filter(self, text: str) -> None:
-        """Show only the rows with `text` in sender or subject: the first page at once, the count after."""
-        self.filter_text = text.strip().lower()
+    def set_filter(self, row_filter: RowFilter | None) -> None:
+        """Show only the rows `row_filter` keeps (None: all): the first page at once, the count after."""
+        self.row_filter = row_filter
         self.edits += 1
         self._forget()
-        if not self.filter_text:
+        if row_filter is None:
             self._show_count(self.total, 0)
             return
         first, keys = self._read(0, PAGE, self.total)
@@ -133,8 +133,8 @@ class MessageList(VirtualList):
         self._show_count(len(first), 0)
         if len(first) == PAGE:
             if self.store is not None:
-                self.store.stop_counting()  # typing: only the last needle's count matters
-            self.count_later(self.box, self.filter_text, self.edits, None)
+                self.store.stop_counting()  # typing: only the last filter's count matters
+            self.count_later(self.box, self.row_filter, self.edits, None)
         self.border_subtitle = f"{len(first)}{'+' if len(first) == PAGE else ''} of {self.total}"
 
     def upsert(self, rows: Iterable[Summary]) -> None:
@@ -153,12 +153,12 @@ class MessageList(VirtualList):
                 self.refresh_row(place)
         if unseen:
             keep = self._key_at(self.cursor) if self.cursor > 0 else None
-            self.count_later(self.box, self.filter_text, self.edits, keep)
+            self.count_later(self.box, self.row_filter, self.edits, keep)
 
     def remove(self, message_id: str) -> None:
         self.edits += 1
         keep = self._key_at(self.cursor) if self.selected and self.selected.id != message_id else None
-        self.count_later(self.box, self.filter_text, self.edits, keep, self.cursor)
+        self.count_later(self.box, self.row_filter, self.edits, keep, self.cursor)
 
     def mark_read(self, message_id: str) -> None:
         self.edits += 1
@@ -196,7 +196,7 @@ class MessageList(VirtualList):
     def _read(self, start: int, limit: int, total: int, **near) -> tuple[list[Summary], list[PageKey]]:
         if self.store is None or self.box is None:
             return [], []
-        return self.store.page(self.box, start, limit, max(total, start + limit), self.filter_text, **near)
+        return self.store.page(self.box, start, limit, max(total, start + limit), self.row_filter, **near)
 
     def _keep(self, page: int, rows: list[Summary], keys: list[PageKey]) -> None:
         self._pages[page] = rows
@@ -225,10 +225,10 @@ class MessageList(VirtualList):
     def _show_count(self, count: int, cursor: int) -> None:
         self.loaded_count = count
         self.set_row_count(count, cursor=cursor)
-        self.border_subtitle = f"{count} of {self.total}" if self.filter_text else ""
+        self.border_subtitle = f"{count} of {self.total}" if self.row_filter is not None else ""
 
     @work(thread=True, exclusive=True, group="list-count", exit_on_error=False)
-    def count_later(self, box: str | None, needle: str, edits: int, keep: PageKey | None,
+    def count_later(self, box: str | None, row_filter: RowFilter | None, edits: int, keep: PageKey | None,
                     cursor: int | None = None) -> None:
         """Count the list again, off the UI thread (a million rows take ~0.1 s, filtered up to ~1 s), and where the
         highlighted message is now."""
@@ -236,15 +236,15 @@ class MessageList(VirtualList):
             return
         try:
             total = self.store.count(box)
-            count = self.store.view_count(box, needle) if needle else total
-            place = self.store.position(box, keep, needle) if keep is not None else None
+            count = self.store.view_count(box, row_filter) if row_filter is not None else total
+            place = self.store.position(box, keep, row_filter) if keep is not None else None
         except sqlite3.OperationalError:
             return  # stopped: a newer count was asked for
-        self.app.call_from_thread(self._counted, box, needle, edits, total, count, place, cursor)
+        self.app.call_from_thread(self._counted, box, row_filter, edits, total, count, place, cursor)
 
-    def _counted(self, box: str, needle: str, edits: int, total: int, count: int, place: int | None,
+    def _counted(self, box: str, row_filter: RowFilter | None, edits: int, total: int, count: int, place: int | None,
                  cursor: int | None) -> None:
-        if (box, needle) != (self.box, self.filter_text) or edits != self.edits:
+        if (box, row_filter) != (self.box, self.row_filter) or edits != self.edits:
             return  # the list changed meanwhile: a newer count is on its way
         self.total = total
         self._forget()
