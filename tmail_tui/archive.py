@@ -524,20 +524,7 @@ class Archive:
 
     def prune(self, keys: Iterable[tuple[str, str]]) -> int:
         """Remove these messages through the store's own deletion, so other processes see them go."""
-        keys = list(keys)
-        delete_many = getattr(self.store, "delete_messages", None)
-        if delete_many is not None:
-            delete_many(keys)
-            return len(keys)
-        store = self.store
-        for start in range(0, len(keys), 400):  # one transaction per 400: short, and the tombstones come along
-            chunk = keys[start:start + 400]
-            where = f"(mailbox, id) IN (VALUES {','.join(['(?, ?)'] * len(chunk))})"
-            args = tuple(value for key in chunk for value in key)
-            with store._transaction() as db:
-                store._remember_removed(db, where, args)
-                db.execute(f"DELETE FROM messages WHERE {where}", args)
-        return len(keys)
+        return self.store.delete_messages(keys)
 
 
 # Host names that mail is sent from rather than the organisation's own: dropped from a suggested label.

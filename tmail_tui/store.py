@@ -864,6 +864,19 @@ class Store:
             self._remember_removed(db, where, args)
             db.execute(f"DELETE FROM messages WHERE {where}", args)
 
+    def delete_messages(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Delete these (mailbox, id) messages, 400 a transaction (each short, so a poll never waits long), with
+        their tombstones: every process sees them go. Returns how many were asked for."""
+        keys = [(normal_address(box), message_id) for box, message_id in keys]
+        for start in range(0, len(keys), 400):
+            chunk = keys[start:start + 400]
+            where = f"(mailbox, id) IN (VALUES {','.join(['(?, ?)'] * len(chunk))})"
+            args = tuple(value for key in chunk for value in key)
+            with self._transaction() as db:
+                self._remember_removed(db, where, args)
+                db.execute(f"DELETE FROM messages WHERE {where}", args)
+        return len(keys)
+
     @staticmethod
     def _message_key(message_id: str, mailbox: str | None) -> tuple[str, tuple[str, ...]]:
         if mailbox is None:
