@@ -14,6 +14,7 @@ from tmail_tui.api import ServerError, TempMailClient
 from tmail_tui.api.client import _decode, fingerprint, recognising
 from tmail_tui.api.models import Mailbox, Message
 from tmail_tui.api.stream import BATCH, ListingReader
+from tmail_tui.poller import PollPolicy
 from tmail_tui.store import Store
 from tmail_tui.watcher import Watcher
 
@@ -110,7 +111,7 @@ async def test_recognised_messages_are_not_decoded(monkeypatch):
     known = {fingerprint(raw[n]): f"m{n}" for n in (0, 1, 3)}
     decoded = []
     original = Message.from_api
-    monkeypatch.setattr(Message, "from_api", staticmethod(lambda data: decoded.append(data) or original(data)))
+    monkeypatch.setattr(Message, "from_api", staticmethod(lambda data, *checked: decoded.append(data) or original(data)))
     async with serving(messages) as api:
         with recognising(lambda prints: {p: known[p] for p in prints if p in known}):
             listing = await api.messages(BOX)
@@ -246,3 +247,137 @@ def test_the_counts_kept_in_the_box_row_follow_every_write(tmp_path):
     assert counts("renamed@quickbox.test") == (9, 2)
     store.forget_box("renamed@quickbox.test")
     assert store.box("renamed@quickbox.test") is None and counts(other) == (1, 1)
+
+
+# --- a big answer is stored in parts as it downloads -----------------------------------------------------------------
+
+class Trickle(httpx.AsyncByteStream):
+    """An answer sent in `pieces`, `pause` seconds apart, optionally breaking off after `break_after` of them."""
+
+    def __init__(self, body: bytes, pieces: int, pause: float, break_after: int | None = None) -> None:
+        self.body, self.pieces, self.pause, self.break_after = body, pieces, pause, break_after
+
+    async def __aiter__(self):
+        size = -(-len(self.body) // self.pieces)
+        for n, start in enumerate(range(0, len(self.body), size)):
+            if n == self.break_after:
+                raise httpx.ReadError("the connection broke")
+            yield self.body[start:start + size]
+            await asyncio.sleep(self.pause)
+
+
+def trickling(answers: list) -> TempMailClient:
+    """A client whose polls get the next of `answers` (a list of messages, or a Trickle), the last one forever."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, Trickle):
+            return httpx.Response(200, stream=answer)
+        return httpx.Response(200, content=json.dumps({"status": True, "messages": answer}).encode())
+
+    return TempMailClient(KEY, "https://api.test", transport=httpx.MockTransport(handler))
+
+
+def fast_pace() -> PollPolicy:
+    return PollPolicy(fast=0.05, in_view=0.05, background=0.05, rng=random.Random(1))
+
+
+def same_second(count: int) -> list[dict]:
+    """`count` messages of one second, newest first as the API lists them: only the answer's order orders them."""
+    return [mail(n, 10_000) | {"receivedAt": "2026-11-20 10:00:00"} for n in range(count - 1, -1, -1)]
+
+
+def big_answer(messages: list[dict], break_after: int | None = None) -> Trickle:
+    return Trickle(json.dumps({"status": True, "messages": messages}).encode(), 8, 0.15, break_after)
+
+
+async def watch_until(watcher: Watcher, until, timeout: float = 20.0) -> list:
+    events: list = []
+
+    async def run() -> None:
+        async for event in watcher.events():
+            events.append(event)
+            if until(events):
+                return
+
+    await asyncio.wait_for(run(), timeout)
+    return events
+
+
+def kinds(events) -> list[str]:
+    return [type(e).__name__ for e in events]
+
+
+async def test_a_big_answer_shows_in_parts_while_it_downloads_and_is_news_once(tmp_path):
+    store = store_with(tmp_path, 0)
+    messages = same_second(400)
+    seq = store.last_seq()
+    watcher = Watcher(trickling([[], big_answer(messages), messages]), store, fast_pace(), in_view=BOX)
+    await watch_until(watcher, lambda ev: "PollSucceeded" in kinds(ev))  # the box's first look: empty
+    events = await watch_until(watcher, lambda ev: "MailArrived" in kinds(ev))
+    order = kinds(events)
+    # rows were stored and shown before the poll was over, in more than one transaction
+    assert order.index("MailStored") < order.index("PollSucceeded") < order.index("MailArrived")
+    assert store.last_seq() - seq > 2
+    # and the news is told once, with every message
+    arrived = [e for e in events if type(e).__name__ == "MailArrived"]
+    assert len(arrived) == 1 and len(arrived[0].rows) == 400
+    # the list keeps the answer's order across the parts (the same second: fetched_at orders them)
+    assert [r.id for r in store.summaries(BOX)] == [m["id"] for m in messages]
+    assert store.box(BOX).polled_at is not None and store.box(BOX).polling_until is None
+
+
+async def test_a_first_look_in_parts_is_not_news(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.save_box(Mailbox.from_api({"email": BOX, "id": 1}))  # never polled: its first poll is old mail
+    watcher = Watcher(trickling([big_answer(same_second(300)), same_second(300)]), store, fast_pace(), in_view=BOX)
+    events = await watch_until(watcher, lambda ev: "PollSucceeded" in kinds(ev) and sum(
+        len(e.rows) for e in ev if type(e).__name__ == "MailStored") == 300)
+    assert "MailArrived" not in kinds(events) and store.count(BOX) == 300
+    assert kinds(events).index("MailStored") < kinds(events).index("PollSucceeded")  # parts shown during it
+    assert store.box(BOX).first_poll_seq == store.last_seq()
+
+
+async def test_an_answer_broken_off_keeps_the_parts_stored_and_the_next_poll_completes_it(tmp_path):
+    store = store_with(tmp_path, 0)
+    messages = same_second(400)
+    watcher = Watcher(trickling([[], big_answer(messages, break_after=5), messages]), store, fast_pace(),
+                      in_view=BOX)
+    await watch_until(watcher, lambda ev: "PollSucceeded" in kinds(ev))
+    at_failure: list[int] = []
+
+    def completed(events) -> bool:
+        if kinds(events)[-1] == "PollFailed":
+            at_failure.append(store.count(BOX))
+            assert store.box(BOX).polling_until is None  # the claim given up
+        return bool(at_failure) and kinds(events)[-1] == "MailArrived" and store.count(BOX) == 400
+
+    events = await watch_until(watcher, completed)
+    assert 0 < at_failure[0] < 400  # whole messages kept from the part that came
+    ids = [r.id for e in events if type(e).__name__ == "MailArrived" for r in e.rows]
+    assert sorted(ids) == sorted(m["id"] for m in messages)  # each once: the parts, then the rest
+
+
+def test_the_indexer_waits_while_a_poll_is_under_way(tmp_path):
+    import threading
+    import time
+
+    from tmail_tui.archive import Archive
+
+    store = store_with(tmp_path, 0)
+    archive = Archive(store)
+    store.record_poll(BOX, [Message.from_api(mail(n)) for n in range(5)])
+    assert archive.pending() == 5
+    assert store.claim_poll(BOX, time.time(), 60)
+    stop = threading.Event()
+    indexer = threading.Thread(target=archive.run_indexer, args=(stop,), kwargs={"every": 0.05})
+    indexer.start()
+    time.sleep(0.5)
+    assert archive.pending() == 5  # nothing indexed while the box is being polled
+    store.release_poll(BOX)
+    deadline = time.time() + 10
+    while archive.pending() and time.time() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    indexer.join()
+    assert archive.pending() == 0
+    archive.close()

@@ -32,7 +32,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def replace_surrogates(text: str) -> str:
     """Lone surrogates (legal in JSON, not in UTF-8) become U+FFFD: nothing downstream can encode them."""
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+    if text.isascii():  # (known without a scan)
+        return text
+    try:
+        text.encode()  # C-fast, twice the speed of searching: only a surrogate makes it fail
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def clean_text(text: object, *, multiline: bool = True, tab_size: int = 4) -> str:

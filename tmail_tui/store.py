@@ -48,6 +48,7 @@ from .api.models import Attachment, Mailbox, Message, Quota, parse_time
 from .sanitize import replace_surrogates
 
 SCHEMA_VERSION = 4
+PAGE_SIZE = 16384
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write before giving up
 REMOVED_KEPT = 7 * 86400.0  # how long a deletion is remembered for other processes to see
 CHECKPOINT_EVERY = 100  # commits (claims, seen flags...) between checkpoints when no poll stored mail
@@ -256,6 +257,26 @@ def _attachments(message: Message) -> str:
     return json.dumps([a.to_json() for a in message.attachments])
 
 
+UPSERT_ROWS = 256  # messages written by one statement (see Store._upsert_rows)
+_UPSERT = """INSERT INTO messages (mailbox, id, subject, from_name, from_email, received_raw, received_ts, is_html,
+                                   content, attachments, server_seen, fetched_at, digest, first_seq, seq, fingerprint)
+             VALUES (?)
+             ON CONFLICT(mailbox, id) DO UPDATE SET subject=excluded.subject, from_name=excluded.from_name,
+               from_email=excluded.from_email, received_raw=excluded.received_raw, received_ts=excluded.received_ts,
+               is_html=excluded.is_html, content=excluded.content, attachments=excluded.attachments,
+               server_seen=excluded.server_seen, digest=excluded.digest, seq=excluded.seq,
+               fingerprint=excluded.fingerprint"""
+_ROW_MARKS = "(" + ",".join("?" * 16) + ")"
+
+
+def _message_row(message: Message, address: str, fetched_at: float, seq: int, fingerprint: bytes | None) -> tuple:
+    received = message.received_at.timestamp() if message.received_at else None
+    digest = ""  # (the digest of versions before 4: rows are now compared field by field, see _content)
+    return (address, message.id, message.subject, message.from_name, message.from_email, message.received_raw,
+            received, int(message.is_html), message.content, _attachments(message), int(message.is_seen),
+            fetched_at, digest, seq, seq, fingerprint)
+
+
 PageKey = tuple  # (received_ts, fetched_at, id): a row's place in the list's order
 _OLDEST_FIRST = " ORDER BY received_ts ASC, fetched_at ASC, id DESC"
 
@@ -381,11 +402,18 @@ class Store:
         self._pages_db: sqlite3.Connection | None = None  # the list's page reads (see `page`)
         self._count_lock = threading.Lock()
         self._counts_db: sqlite3.Connection | None = None  # the list's counts, in threads (see `view_count`)
+        self._prints_lock = threading.Lock()
+        self._prints_db: sqlite3.Connection | None = None  # a poll's lookups of fingerprints (see `known_prints`)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._db.row_factory = sqlite3.Row
         try:
+            # 16 KB pages (a new store only: an existing one keeps its own): a 40 KB mail spans 3 pages, not 11.
+            self._db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            # NORMAL, not FULL: in WAL mode a crash of tmail (even kill -9) still loses nothing committed; only a
+            # power cut may undo the last commits, which the next poll fetches again. FULL syncs the log at every
+            # commit: half a second more for a first poll of 200 MB.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             # No checkpoint inside a commit: after a first poll of 200 MB it would copy all of it again before the
             # rows could show. Checkpoints run in a thread after commits (see `_checkpoint_later`).
             self._db.execute("PRAGMA wal_autocheckpoint=0")
@@ -406,6 +434,9 @@ class Store:
         with self._count_lock:
             if self._counts_db is not None:
                 self._counts_db.close()
+        with self._prints_lock:
+            if self._prints_db is not None:
+                self._prints_db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -547,6 +578,12 @@ class Store:
                                (now + lease, normal_address(address), now)).rowcount
         return taken == 1
 
+    def polls_under_way(self) -> bool:
+        """Whether any process is polling a box now (holds a lease): background work waits for a big poll."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM mailboxes WHERE polling_until > ? LIMIT 1",
+                                    (self._clock(),)).fetchone() is not None
+
     def release_poll(self, address: str) -> None:
         """A poll failed: the lease goes, so another process may try."""
         with self._transaction() as db:
@@ -585,9 +622,14 @@ class Store:
 
     # --- messages ------------------------------------------------------------------------------------------------
 
-    def record_poll(self, address: str, messages: Iterable[Message],
-                    fingerprints: dict[str, bytes] | None = None) -> PollResult:
+    def record_poll(self, address: str, messages: Iterable[Message], fingerprints: dict[str, bytes] | None = None,
+                    *, complete: bool = True, fetched_at: float | None = None, first_place: int = 0) -> PollResult:
         """Upsert what a poll decoded, in one transaction; report which ids are new and which changed.
+
+        A big answer may be stored in parts as it streams in: each part with `complete=False` (and the poll's
+        start as `fetched_at`, the place of its first message in the answer as `first_place`, so the list keeps
+        the answer's order), then the rest with `complete=True`, which alone marks the box polled. Until then a
+        box never polled before has no `first_poll_seq`: its mail is still its first look, not news.
 
         `messages` are the ones the poll could not recognise by their raw JSON's fingerprint (`known_prints`), with
         those fingerprints: the work is O(what they are), never a read of the whole box. A message whose content
@@ -600,9 +642,11 @@ class Store:
         messages = list(messages)
         fingerprints = fingerprints or {}
         now = self._clock()
+        fetched_at = now if fetched_at is None else fetched_at
         with self._transaction() as db:
             known = self._stored_contents(db, address, [m.id for m in messages])
             result = PollResult()
+            rows: list[tuple] = []
             for place, message in enumerate(messages):
                 content = _content(message)
                 before = known.get(message.id)
@@ -612,13 +656,18 @@ class Store:
                                    (fingerprints[message.id], address, message.id))
                     continue
                 result.seq = result.seq or self._next_seq(db)
-                self._big_write = True
+                self._big_write = complete  # (parts: once the poll is complete, see below)
                 (result.new if before is None else result.changed).append(message.id)
                 known[message.id] = content  # a duplicate id in one answer counts once
                 # The API lists the newest first: among mail of the same second, the one it lists first is
                 # "fetched" a microsecond later, so the list's order (fetched_at breaks ties) is the answer's.
-                self._upsert_message(db, message, address, now - place * 1e-6, result.seq,
-                                     fingerprints.get(message.id))
+                rows.append(_message_row(message, address, fetched_at - (first_place + place) * 1e-6, result.seq,
+                                         fingerprints.get(message.id)))
+            self._upsert_rows(db, rows)
+            if not complete:
+                return result
+            if first_place:  # parts were stored before: the log is checkpointed now, not once a part
+                self._big_write = True
             result.seq = result.seq or self._meta_in(db, "seq")
             was_gone = db.execute("SELECT gone_at IS NOT NULL FROM mailboxes WHERE address=?", (address,)).fetchone()
             db.execute("""UPDATE mailboxes SET polled_at=?, polling_until=NULL, misses=0, gone_at=NULL,
@@ -648,10 +697,15 @@ class Store:
         not decode. Read by the batch through an index, as the answer streams in."""
         address = normal_address(address)
         found: dict[bytes, str] = {}
-        with self._lock:
+        with self._prints_lock:
+            if self._prints_db is None:
+                # Its own connection: a reader in WAL mode never waits for a writer, and the poll's own earlier
+                # parts may be being written as it reads (see Watcher.poll).
+                self._prints_db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                                  timeout=BUSY_TIMEOUT)
             for start in range(0, len(prints), 500):
                 chunk = prints[start:start + 500]
-                found.update(self._db.execute(
+                found.update(self._prints_db.execute(
                     "SELECT fingerprint, id FROM messages INDEXED BY messages_by_print WHERE fingerprint IS NOT NULL "
                     f"AND fingerprint IN ({','.join('?' * len(chunk))}) AND mailbox=?", (*chunk, address)).fetchall())
         return found
@@ -663,23 +717,16 @@ class Store:
 
     def _upsert_message(self, db: sqlite3.Connection, message: Message, address: str, now: float, seq: int,
                         fingerprint: bytes | None = None) -> None:
-        received = message.received_at.timestamp() if message.received_at else None
-        attachments = _attachments(message)
-        digest = ""  # (the digest of versions before 4: rows are now compared field by field, see _content)
-        db.execute(
-            """INSERT INTO messages (mailbox, id, subject, from_name, from_email, received_raw, received_ts,
-                                     is_html, content, attachments, server_seen, fetched_at, digest, first_seq, seq,
-                                     fingerprint)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT(mailbox, id) DO UPDATE SET subject=excluded.subject, from_name=excluded.from_name,
-                 from_email=excluded.from_email, received_raw=excluded.received_raw,
-                 received_ts=excluded.received_ts, is_html=excluded.is_html, content=excluded.content,
-                 attachments=excluded.attachments, server_seen=excluded.server_seen, digest=excluded.digest,
-                 seq=excluded.seq, fingerprint=excluded.fingerprint""",
-            (address, message.id, message.subject, message.from_name, message.from_email, message.received_raw,
-             received, int(message.is_html), message.content, attachments, int(message.is_seen), now, digest, seq,
-             seq, fingerprint),
-        )
+        self._upsert_rows(db, [_message_row(message, address, now, seq, fingerprint)])
+
+    @staticmethod
+    def _upsert_rows(db: sqlite3.Connection, rows: list[tuple]) -> None:
+        """Rows of `_message_row`, UPSERT_ROWS to a statement: a poll's store write runs in a thread beside the
+        download and decoding, and each statement is one wait for the GIL; one per message made it crawl."""
+        for start in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[start:start + UPSERT_ROWS]
+            db.execute(_UPSERT.replace("VALUES (?)", "VALUES " + ",".join([_ROW_MARKS] * len(chunk))),
+                       [value for row in chunk for value in row])
 
     def messages(self, address: str) -> list[StoredMessage]:
         """A box's messages, newest first."""

@@ -29,19 +29,23 @@ committed since the last look.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
 from .api import AuthError, NotFoundError, TempMailClient, TmailError
-from .api.client import recognising
+from .api.client import Listing, recognising
 from .api.models import Quota
 from .poller import BoxTimes, PollPolicy
 from .sanitize import one_line
 from .store import Changes, Store, StoredBox, Summary, normal_address
 
 LEASE = 60.0  # seconds a claimed poll keeps other processes off the box (after a crash, no longer than this)
+PART_MIN = 50  # new messages of an answer that make it stored in parts as it downloads (see _StreamedWrites)
+PART_EVERY = 0.25  # seconds between the looks at a growing box's parts (and so between its redraws)
 CHECK_EVERY = 2.0  # seconds between looks at the store for what other processes fetched
 MISSES_FOR_GONE = 3  # 404s in a row, not in the API's own words, before a box is believed gone
 
@@ -156,6 +160,7 @@ class Watcher:
         self._quota: Quota | None = None
         self._version: object = None  # the store's version at the last look
         self._boxes: list[StoredBox] = []  # as read at the last look
+        self._part_stored = asyncio.Event()  # a part of a big answer was stored: show it before the poll ends
 
     # --- steering (from the front end) -----------------------------------------------------------------------------
 
@@ -262,31 +267,60 @@ class Watcher:
             self._not_before[box.address] = now + CHECK_EVERY
             return
         self._not_before.pop(box.address, None)
+        polling = asyncio.ensure_future(self.poll(box))
+        arrived: list[Summary] = []
         try:
             yield PollStarted(box.address)
-            for event in await self.poll(box):
+            self._part_stored.clear()
+            while not polling.done():  # the parts of a big answer show as they are stored...
+                stored = asyncio.ensure_future(self._part_stored.wait())
+                await asyncio.wait((polling, stored), return_when=asyncio.FIRST_COMPLETED)
+                stored.cancel()
+                if self._part_stored.is_set():
+                    self._part_stored.clear()
+                    for event in await self.changes():
+                        if isinstance(event, MailArrived):  # ...but news is told once, when the poll is over
+                            arrived += event.rows
+                            event = MailStored(event.rows)
+                        yield event
+                    await asyncio.wait((polling,), timeout=PART_EVERY)  # (a redraw per part would slow it)
+            for event in polling.result():
                 yield event
+            if arrived:
+                for event in await self.changes():
+                    if isinstance(event, MailArrived):
+                        arrived += event.rows
+                    else:
+                        yield event
+                yield MailArrived(tuple(arrived))
         except (asyncio.CancelledError, GeneratorExit):
             # Stopped mid-poll (the reader closing, its key replaced): give up the claim at once, or the next
             # watcher could not poll the box until the lease ran out.
+            polling.cancel()
             self.store.release_poll(box.address)
             raise
 
     async def poll(self, box: StoredBox) -> list[Event]:
         """One poll of one box and what came of it (the store is written; the mail itself comes from `changes`)."""
         address = box.address
+        loop = asyncio.get_running_loop()
+        writes = _StreamedWrites(self.store, address, self.clock(),
+                                 lambda: loop.call_soon_threadsafe(self._part_stored.set))
         try:
-            # Streamed, and only messages whose raw JSON the store does not know are decoded (see api.messages).
-            with recognising(partial(self.store.known_prints, address)):
+            # Streamed, only messages whose raw JSON the store does not know are decoded, and those are stored in
+            # parts while the rest downloads (see api.messages).
+            with recognising(partial(self.store.known_prints, address), writes.put):
                 listing = await self.api.messages(address)
         except NotFoundError as exc:
+            await writes.finish()
             return await self._not_found(box, exc)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the loop backs off and goes on
+            await writes.finish()  # (what was stored stays: each message whole, as the server sent it)
             await asyncio.to_thread(self.store.release_poll, address)
             return self._failed(address, _problem(exc), key_refused=isinstance(exc, AuthError))
         finally:
             await self._save_quota()
-        await asyncio.to_thread(self.store.record_poll, address, listing, getattr(listing, "fingerprints", None))
+        await writes.finish(listing)
         self._failures.pop(address, None)
         recovered, self._failing = self._failing, False
         return [PollSucceeded(address, self.clock(), recovered)]
@@ -335,7 +369,9 @@ class Watcher:
         arrived: list[Summary] = []
         stored: list[Summary] = []
         for row, first_seq, first_poll_seq in changes.rows:
-            first_look = row.mailbox in cursor.unpolled and first_poll_seq is not None and first_seq <= first_poll_seq
+            # A box unpolled when this watcher started: its first poll's mail is a first look, not news (while that
+            # poll is stored in parts, the box has no first_poll_seq yet).
+            first_look = row.mailbox in cursor.unpolled and (first_poll_seq is None or first_seq <= first_poll_seq)
             (arrived if first_seq > cursor.seq and not first_look else stored).append(row)
         events: list[Event] = []
         if changes.boxes_version != cursor.boxes_version:
@@ -349,6 +385,68 @@ class Watcher:
             events.append(MailArrived(tuple(arrived)))
         cursor.seq = changes.seq
         return events
+
+
+class _StreamedWrites:
+    """A poll's decoded messages, stored in parts while the rest of the answer downloads: the poll's thread only
+    queues them (`put`), and once PART_MIN are queued, one store write at a time takes everything queued so far, in
+    a thread of its own (SQLite writes without the GIL, so the download and decoding go on meanwhile). The first
+    part is small and shows at once; later ones hold what came while the one before was written.
+    `finish` waits for the writes and stores the rest, completing the poll (see `Store.record_poll`): an answer of
+    fewer than PART_MIN new messages, the usual poll, is stored in one transaction at the end."""
+
+    def __init__(self, store: Store, address: str, started: float, stored: Callable[[], None]) -> None:
+        self.store, self.address, self.started, self.stored = store, address, started, stored
+        self._lock = threading.Lock()
+        self._queued: list[Listing] = []
+        self._count = 0  # messages queued
+        self._placed = 0  # messages handed to a write so far: the place in the answer of the next one
+        self._writing: concurrent.futures.Future | None = None
+        self._error: BaseException | None = None
+
+    def put(self, batch: Listing) -> None:
+        with self._lock:
+            self._queued.append(batch)
+            self._count += len(batch)
+            if self._writing is None and self._count >= PART_MIN:
+                self._writing = concurrent.futures.Future()
+                threading.Thread(target=self._write, name="tmail-store-write", daemon=True).start()
+
+    def _write(self) -> None:
+        while True:
+            with self._lock:
+                parts, self._queued, self._count = self._queued, [], 0
+                if not parts or self._error is not None:
+                    writing, self._writing = self._writing, None
+                    writing.set_result(None)
+                    return
+            messages = [m for part in parts for m in part]
+            prints = {k: v for part in parts for k, v in part.fingerprints.items()}
+            try:
+                self.store.record_poll(self.address, messages, prints, complete=False, fetched_at=self.started,
+                                       first_place=self._placed)
+            except BaseException as exc:  # noqa: BLE001 - said by `finish`, on the poll's side
+                self._error = exc
+            self._placed += len(messages)
+            self.stored()
+
+    async def finish(self, rest: Listing | None = None) -> None:
+        """Wait for the writes under way; then store `rest` (what was not delivered) and complete the poll. A
+        write's error is raised here."""
+        while True:
+            with self._lock:
+                writing = self._writing
+            if writing is None:
+                break
+            await asyncio.wrap_future(writing)
+        if self._error is not None:
+            raise self._error
+        if rest is not None:  # with what is still queued (all of a small answer: one transaction, as ever)
+            for part in self._queued:
+                rest.extend(part)
+                rest.fingerprints.update(part.fingerprints)
+            await asyncio.to_thread(self.store.record_poll, self.address, rest, rest.fingerprints,
+                                    fetched_at=self.started, first_place=self._placed)
 
 
 def _problem(exc: BaseException) -> str:
