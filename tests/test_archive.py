@@ -158,6 +158,29 @@ def test_triggers_dropped_by_another_version_come_back_and_catch_up(store, archi
     assert found(fresh, "unseen") == {"2"} and found(fresh, "kept") == set()
 
 
+def test_an_index_of_the_version_before_spacing_out_cjk_indexes_again_only_the_mail_that_needs_it(store, archive,
+                                                                                                   tmp_path):
+    store.record_poll(LIVE, [mail("zh", subject="通知", body="您的验证码是123456"), mail("en", body="plain walrus")])
+    archive.index_pending()
+    db = sqlite3.connect(tmp_path / "store.db")  # as version 2 left it: runs whole, bodies indexed
+    for docid, subject, body in db.execute("SELECT rowid, subject, body FROM archive_fts").fetchall():
+        db.execute("UPDATE archive_fts SET subject = ?, body = ? WHERE rowid = ?",
+                   (subject.replace("\u200b", ""), body.replace("\u200b", ""), docid))
+    db.execute("UPDATE archive_meta SET value = 2 WHERE name = 'version'")
+    db.commit()
+    db.close()
+    assert found(archive, "验证码") == set()
+    upgraded = Archive(store, clock=lambda: NOW)
+    assert upgraded.pending() == 1  # the Chinese mail only; tables kept, so...
+    assert found(upgraded, "walrus") == {"en"} and found(upgraded, "您的验证码是123456") == {"zh"}  # ...still found
+    assert upgraded.index_pending() == 1
+    assert found(upgraded, "验证码") == {"zh"} and found(upgraded, "通知") == {"zh"}
+    upgraded.close()
+    again = Archive(store)
+    assert again.pending() == 0  # once
+    again.close()
+
+
 def test_a_malformed_attachment_list_never_fails_the_stores_write(store, archive, tmp_path):
     store.record_poll(LIVE, [mail("1", files=["a.txt"])])
     db = sqlite3.connect(tmp_path / "store.db")

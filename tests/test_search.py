@@ -208,6 +208,8 @@ HOSTILE = [
     "\x1b[2Jalpha", "alpha\x1b]52;c;aGk=\x07", "\u202egnirts", "alpha\nbeta", "alpha\tbeta", "\ud800", "🎉",
     "x" * 5000, '"' * 1001, "a" + "*" * 500, "alpha" + " OR alpha" * 200, "::::", "from:from:from:", "-" * 300,
     "rowid:1", "archive_fts:alpha", "alpha; DROP TABLE messages; --", "' OR 1=1 --", "%_%", "\\", "\u0000",
+    '"验证码', '验"证', '验" OR "证', "验*", "-验", "验 OR 证", "NEAR(验 证)", "from:验*", "\u0e31", "\u200b", "验\u200b证",
+    "\u30fc", "𠀀" * 300, "验" * 5000,
 ]
 
 
@@ -235,12 +237,12 @@ def outside_strings(match: str) -> set[str]:
     return set(re.sub(r'"(?:[^"]|"")*"', " ", match).replace("(", " ( ").replace(")", " ) ").split())
 
 
-FTS_SYNTAX_WE_WRITE = {"(", ")", "AND", "NOT", "*", ":", "sender", "mailbox", "subject"}
+FTS_SYNTAX_WE_WRITE = {"(", ")", "AND", "OR", "NOT", "*", ":", "sender", "mailbox", "subject"}
 
 
 def test_user_text_only_ever_goes_in_quoted_strings_and_parameters():
     assert fts_string('x" OR "y) NEAR(z') == '"x"" OR ""y) NEAR(z"'
-    for text in HOSTILE + ['x" OR "y) NEAR(z -"a" from:"b" OR c" subject:d*" box:e']:
+    for text in HOSTILE + ['x" OR "y) NEAR(z -"a" from:"b" OR c" subject:d*" box:e', '验" OR "证) NEAR(码']:
         compiled = compile_query(parse(text, now=NOW))
         for expression in (compiled.match, compiled.exclude):
             if expression is not None:
@@ -259,3 +261,104 @@ def test_random_hostile_input_never_raises(archive):
     for _ in range(400):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
         archive.search(text, now=NOW, snippets=False)
+
+
+# --- scripts written without spaces -----------------------------------------------------------------------------
+
+CJK_MAIL = [
+    # id, subject, body, html
+    ("zh", "账户通知", "您的验证码是123456，请勿告诉他人。", False),
+    ("zh-subject", "您的验证码已发送", "Nothing to see.", False),
+    ("ja", "ログインのお知らせ", "<p>ログイン認証コードをお送りします。</p>", True),
+    ("ko", "알림", "인증코드를 입력하세요.", False),
+    ("th", "แจ้งเตือน", "รหัสยืนยันของคุณคือ 4821", False),
+    ("mixed", "Login code", "Your Example验证码: 777111", False),
+    ("apart", "Hello", "码证验 and 验，证码", False),
+]
+
+
+@pytest.fixture
+def cjk(tmp_path):
+    store = Store(tmp_path / "cjk.db", clock=lambda: NOW)
+    archive = Archive(store, clock=lambda: NOW)
+    store.save_box(Mailbox.from_api({"email": "cjk@quickbox.test"}))
+    store.record_poll("cjk@quickbox.test", [Message.from_api({
+        "id": mid, "to": "cjk@quickbox.test", "subject": subject, "from": "Sender", "from_email": "s@example.org",
+        "content": body, "html": html, "receivedAt": iso(NOW - n * 3600)})
+        for n, (mid, subject, body, html) in enumerate(CJK_MAIL)])
+    archive.index_pending()
+    yield archive
+    archive.close()
+    store.close()
+
+
+def test_a_chinese_word_is_found_inside_a_run_in_a_body_and_a_subject(cjk):
+    assert found(cjk, "验证码") == {"zh", "zh-subject", "mixed", "apart"}  # apart: 验，证码 (punctuation between)
+    assert found(cjk, "subject:验证码") == {"zh-subject"}
+    assert found(cjk, "验证") == {"zh", "zh-subject", "mixed", "apart"}
+    assert found(cjk, "告诉") == {"zh"}
+    assert found(cjk, "123456") == {"zh"}  # a code written against the characters is a word of its own
+    assert found(cjk, "诉验") == set()  # the characters in their order, next to each other
+    assert found(cjk, "账户") == {"zh"}
+
+
+def test_japanese_korean_and_thai_words_inside_runs(cjk):
+    assert found(cjk, "認証コード") == {"ja"}  # kanji and katakana
+    assert found(cjk, "コード") == {"ja"}
+    assert found(cjk, "ログイン") == {"ja"}  # subject and body
+    assert found(cjk, "お知らせ") == {"ja"}
+    assert found(cjk, "인증코드") == {"ko"}  # 인증코드를: the particle attached
+    assert found(cjk, "ยืนยัน") == {"th"}
+    assert found(cjk, "4821") == {"th"}
+
+
+def test_cjk_phrases_prefixes_negation_and_mixed_queries(cjk):
+    assert found(cjk, '"验证码是123456"') == {"zh"}
+    assert found(cjk, '"验证 码"') == found(cjk, "验证码")  # spaces in a CJK phrase change nothing
+    assert found(cjk, '"Example验证码"') == {"mixed"}
+    assert found(cjk, "your 验证码") == {"mixed"}  # Latin and CJK words together
+    assert found(cjk, "验证码 -告诉") == {"zh-subject", "mixed", "apart"}
+    assert found(cjk, "-验证码") == {"ja", "ko", "th"}
+    assert found(cjk, "-验证码 -コード") == {"ko", "th"}
+    assert found(cjk, "验证码*") == found(cjk, "验证码")
+    assert found(cjk, "認証コー*") == {"ja"}
+    assert found(cjk, "認証 login") == set()  # every term still has to be there
+    assert found(cjk, "code*") == {"mixed"}
+
+
+def test_a_cjk_snippet_is_the_body_as_shown_with_the_word_marked(cjk):
+    [hit] = cjk.search("告诉", now=NOW).hits
+    assert hit.snippet_text == "您的验证码是123456，请勿告诉他人。"  # no separator of the index's
+    assert ("告诉", True) in hit.snippet
+    [hit] = cjk.search("認証コード", now=NOW).hits
+    assert ("認証コード", True) in hit.snippet and "\u200b" not in hit.snippet_text
+    [hit] = cjk.search('"example验证码"', now=NOW).hits
+    assert [text for text, marked in hit.snippet if marked] == ["Example验证码"]
+
+
+def test_a_cjk_subject_is_found_by_its_whole_run_before_the_indexer_comes(tmp_path):
+    store = Store(tmp_path / "early.db", clock=lambda: NOW)
+    archive = Archive(store, clock=lambda: NOW)
+    store.save_box(Mailbox.from_api({"email": "cjk@quickbox.test"}))
+    store.record_poll("cjk@quickbox.test", [Message.from_api({
+        "id": "1", "to": "cjk@quickbox.test", "subject": "验证码通知", "content": "x"})])
+    assert archive.pending() == 1
+    assert found(archive, "验证码通知") == {"1"}  # as the trigger wrote it: one token
+    assert found(archive, "验证码") == set()  # inside the run: once the indexer has been
+    archive.index_pending()
+    assert found(archive, "验证码") == {"1"} and found(archive, "验证码通知") == {"1"}
+    archive.close()
+    store.close()
+
+
+def test_the_readers_slash_finds_a_cjk_word_inside_a_run(cjk):
+    def shown(text):
+        row_filter, problems = cjk.row_filter(text)
+        assert not problems
+        return {row.id for row in cjk.store.page("cjk@quickbox.test", 0, 20, 20, row_filter)[0]}
+
+    assert shown("验证码") == {"zh", "zh-subject", "mixed", "apart"}
+    assert shown("认") == set() and shown("証") == {"ja"}  # one character is a word: searched, in the bodies too
+    assert shown("告诉") == {"zh"}
+    assert shown("인증코드") == {"ko"}
+    assert shown("验证码 -告诉") == {"zh-subject", "mixed", "apart"}

@@ -28,6 +28,11 @@ What "in step" means:
   old body stays findable meanwhile). Only the first INDEX_LIMIT characters of a body are converted for the index.
 - when the triggers are installed into a store that already has mail (or come back after another version of tmail
   dropped them), every message not in the index is added as pending, and index rows whose message is gone go.
+- an index written before runs of Chinese, Japanese, Thai... were spaced out (below; versions 1 and 2) keeps its
+  tables and text: only the messages whose indexed text holds such a script are pending again (the rest would
+  index the same), found by one pass over the index's copy, read before the upgrade's write transaction (0.8 s on
+  the benchmark's 100,000 messages, a quarter of them with Chinese; a GLOB in SQL took 15 s, holding every other
+  process's writes). Those bodies are converted again by the indexer, as any pending one.
 
 Design decisions:
 - The index's rows are keyed by our own `archive_docs.docid`, not by `messages.rowid`: a VACUUM may renumber the
@@ -36,6 +41,15 @@ Design decisions:
   reads a `messages` row, where those columns sit after the body, for more than the hits it shows.
 - The FTS table keeps its own copy of the text (SQLite 3.40 has no contentless delete), which costs roughly the
   size of the converted bodies again, and gives snippets for free.
+- Scripts written without spaces (Chinese, Japanese, Thai...: search.py's docstring): the body indexer writes every
+  column with a zero-width space (SEPARATOR) around each of their characters, so each is a token and a word is found
+  inside a run. A zero-width space is what unicode61 takes for a separator and what nobody sees: snippets are
+  taken from the copy with the separators removed (the highlighter then finds the words in the text as the reader
+  shows it), and a separator the sanitiser would have dropped anyway cannot hide anything. It costs the index
+  a token per such character, and the copy 3 bytes per such character. bm25 scores a phrase as one term, so a word
+  of three characters weighs as a word; such text does count a token a character towards a column's length. What
+  the triggers write (subject, sender, box and attachment names until the indexer comes) stays unspaced: they
+  have only SQL, no Python.
 - Ranking: bm25 with the subject weighing most, then sender, attachments, box and body. Scores in the same tenth
   of the best score count as equal, and equals go newest first: bm25's scale moves with the archive (a word in
   most messages scores near zero), so "equal" is judged against the best match, not by a fixed step. A query that
@@ -67,11 +81,13 @@ from .codes import find_codes
 from .config import environment_without_key
 from .render import render_body, text_with_links
 from .sanitize import clean_text, one_line
-from .search import MIN_PREFIX, Compiled, Query, compile_query, parse
+from .search import MIN_PREFIX, UNSPACED, Compiled, Query, compile_query, parse, space_out
 from .store import BUSY_TIMEOUT, RowFilter, Store, StoreError, Summary, normal_address, write_transaction
 
-ARCHIVE_VERSION = 2
-SAME_SHAPE = (1,)  # versions whose tables are these: reconciled, not rebuilt (1 left older mail out of archive_fts)
+ARCHIVE_VERSION = 3
+SAME_SHAPE = (1, 2)  # versions whose tables are these: reconciled, not rebuilt (1 left older mail out of archive_fts)
+UNSPACED_BEFORE = 3  # versions before it indexed runs of Chinese, Japanese, Thai... whole (see `_install`)
+SEPARATOR = "\u200b"  # around each character of a script written without spaces, in the index (module docstring)
 INDEX_LIMIT = 200_000  # characters of a body converted for the index (a 1 MB newsletter's words are mostly here)
 CANDIDATES = 5_000  # matches ranked at most, the most recently stored first
 BATCH = 16  # bodies converted per write transaction
@@ -235,15 +251,26 @@ def body_for_index(subject: str, content: str, is_html: bool) -> tuple[str, bool
         return "", False
 
 
+def index_text(text: str) -> str:
+    """Text as the index holds it: runs of scripts written without spaces spaced out (module docstring)."""
+    return space_out(text, SEPARATOR)
+
+
 def _highlighter(query: Query) -> re.Pattern[str] | None:
     """A pattern for the query's words and phrases in a body (case-insensitive; a phrase's words apart by
-    anything that is not a word)."""
+    anything that is not a word). A character of a script written without spaces is a word of its own, found
+    inside a run: no word boundary around it, and nothing needed between it and the next word."""
     patterns = []
     for value in query.text_terms():
-        words = _WORDS.findall(value)
+        words = _WORDS.findall(space_out(value))
         if words:
             prefix = any(t.prefix and t.value == value for t in query.terms)
-            patterns.append(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + ("" if prefix else r"(?![^\W_])"))
+            pattern = "" if UNSPACED.match(words[0][0]) else r"(?<![^\W_])"
+            for before, word in zip([None, *words], words):
+                if before is not None:
+                    pattern += r"[\W_]*" if UNSPACED.match(before[-1]) or UNSPACED.match(word[0]) else r"[\W_]+"
+                pattern += re.escape(word)
+            patterns.append(pattern + ("" if prefix or UNSPACED.match(words[-1][-1]) else r"(?![^\W_])"))
     return re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
 
 
@@ -319,6 +346,7 @@ class Archive:
         with self._lock:
             if self._installed():
                 return
+            unspaced = self._unspaced()
             with self._write() as db:
                 if self._installed():  # another process did it while this one waited for the lock
                     return
@@ -335,8 +363,28 @@ class Archive:
                     db.execute(statement)
                 for statement in _RECONCILE:
                     db.execute(statement)
+                if version in SAME_SHAPE and version < UNSPACED_BEFORE:  # indexed again, spaced out
+                    for start in range(0, len(unspaced), 500):
+                        chunk = unspaced[start:start + 500]
+                        db.execute(f"UPDATE archive_docs SET version = version + 1 WHERE docid IN "
+                                   f"({','.join('?' * len(chunk))})", chunk)
                 db.execute("INSERT INTO archive_meta (name, value) VALUES ('version', ?) "
                            "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (ARCHIVE_VERSION,))
+
+    def _unspaced(self) -> list[int]:
+        """In an index of a version that indexed runs of Chinese, Japanese, Thai... whole, the documents whose text
+        holds such a script (see the module's docstring)."""
+        try:
+            row = self._read("SELECT value FROM archive_meta WHERE name = 'version'")
+        except sqlite3.OperationalError:
+            return []  # no index yet
+        if not row or row[0][0] not in SAME_SHAPE or row[0][0] >= UNSPACED_BEFORE:
+            return []
+        cursor = self._db.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute("SELECT rowid, subject, sender, mailbox, attachments, body FROM archive_fts")
+        return [docid for docid, *texts in rows  # a row at a time: the copy may be gigabytes
+                if any(isinstance(t, str) and not t.isascii() and UNSPACED.search(t) for t in texts)]
 
     # --- indexing bodies -----------------------------------------------------------------------------------------
 
@@ -359,16 +407,19 @@ class Archive:
                 rows = self._read(_PENDING, (size,))
                 if not rows:
                     break
-                ready = [(docid, version, subject, sender, mailbox, names, *body_for_index(subject, content, is_html))
-                         for docid, version, subject, sender, mailbox, names, content, is_html in rows]
+                ready = []
+                for docid, version, subject, sender, mailbox, names, content, is_html in rows:
+                    text, has_code = body_for_index(subject, content, is_html)
+                    fields = tuple(index_text(field or "") for field in (subject, sender, mailbox, names, text))
+                    ready.append((docid, version, has_code, fields))
                 with self._write() as db:
-                    for docid, version, subject, sender, mailbox, names, text, has_code in ready:
+                    for docid, version, has_code, fields in ready:
                         changed = db.execute("UPDATE archive_docs SET indexed = version, has_code = ? "
                                              "WHERE docid = ? AND version = ?", (has_code, docid, version)).rowcount
                         if changed:  # else the message changed meanwhile: it is pending again, for the next round
                             db.execute("DELETE FROM archive_fts WHERE rowid = ?", (docid,))
                             db.execute(f"INSERT INTO archive_fts (rowid, {', '.join(_COLUMNS)}) "
-                                       "VALUES (?, ?, ?, ?, ?, ?)", (docid, subject, sender, mailbox, names, text))
+                                       "VALUES (?, ?, ?, ?, ?, ?)", (docid, *fields))
                 done += len(ready)
                 if progress is not None:
                     progress(done)
@@ -378,10 +429,16 @@ class Archive:
 
     def run_indexer(self, stop: threading.Event, every: float = 2.0, rest: float = 1.0) -> None:
         """Keep bodies indexed until `stop` is set: for the reader's worker thread. It looks for pending bodies
-        every `every` seconds (one indexed read), and works at most half the time (`rest` = 1.0)."""
+        every `every` seconds (one indexed read), and works at most half the time (`rest` = 1.0). While any
+        process is polling, it waits: a big first poll's rows must reach the screen first (and its bodies are
+        indexed after)."""
+        def wait() -> bool:
+            return stop.is_set() or self.store.polls_under_way()
+
         while not stop.is_set():
             try:
-                self.index_pending(stop=stop.is_set, rest=rest)
+                if not self.store.polls_under_way():
+                    self.index_pending(stop=wait, rest=rest)
             except (StoreError, sqlite3.OperationalError):
                 pass  # the store is busy or closing: try again at the next round
             stop.wait(every)
@@ -411,12 +468,14 @@ class Archive:
         order, newest first), and what in the query could not be used. A bare last word matches as a prefix, as
         the user types. One bare word shorter than a prefix may be (a first letter or two), or text without a
         letter or digit, filters as the list always did, by a substring of the sender or the subject: a word
-        index cannot find a word by its first letter."""
+        index cannot find a word by its first letter. (A character of Chinese, Japanese, Thai... is a word of
+        its own in the index: one or two of them are searched.)"""
         query = parse(text, now=self.clock(), prefix_last=True)
         words = [t for t in query.terms if t.kind == "text"]
         if not query.terms:
             return (None if query.problems else RowFilter.substring(text)), query.problems
-        if len(query.terms) == 1 and words and text.strip() == words[0].value and len(words[0].value) < MIN_PREFIX:
+        if (len(query.terms) == 1 and words and text.strip() == words[0].value and len(words[0].value) < MIN_PREFIX
+                and not UNSPACED.search(words[0].value)):
             return RowFilter.substring(text), query.problems
         compiled = compile_query(query, self.labels())
         if compiled.nothing:
@@ -470,7 +529,7 @@ class Archive:
             bodies += self._read(f"SELECT rowid, substr(body, 1, {SNIPPET_SCAN}) FROM archive_fts WHERE rowid IN "
                                  f"({','.join('?' * len(chunk))})", chunk)
         words = _highlighter(query)
-        return {docid: _snippet(body, words) for docid, body in bodies}
+        return {docid: _snippet(body.replace(SEPARATOR, ""), words) for docid, body in bodies}
 
     # --- labels --------------------------------------------------------------------------------------------------
 

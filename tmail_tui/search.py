@@ -22,6 +22,17 @@ phrase) are dropped; control characters are spaces. Values go to SQL as paramete
 unknown `name:` is searched as text (`http://x` is a word search); a known operator with a value it cannot use
 (`after:soon`) is said in `problems` and left out.
 
+Scripts written without spaces between words (Chinese, Japanese, Korean's Hangul, Thai, Lao, Khmer, Myanmar): FTS5's
+unicode61 tokenizer makes one token of a whole run of them, so a word inside a run (验证码 in 您的验证码是123456) could
+only be found as the whole run. The index therefore holds such text with a separator around each of their
+characters (`space_out`, applied by archive.py's body indexer), which makes each character a token of its own; a
+query's word or phrase is spaced out the same way, so 验证码 is the FTS5 phrase "验 证 码" (consecutive tokens) and is
+found anywhere in a run, `-验证码` excludes it anywhere, and 인증코드 finds 인증코드를; `验证码*` finds what 验证码 finds
+(each character is a whole token). Until the indexer has been past a message (seconds), its subject,
+sender and attachment names are as the store's triggers wrote them, unspaced (a trigger cannot space text: it has
+only SQL, and it runs in every process), so each such term also matches the whole run as typed: `("验 证 码" OR
+"验证码")`. Both strings are built by `fts_string`, so the rule above holds.
+
 Bounded work: at most MAX_TERMS terms of at most MAX_TERM characters, of which MAX_TEXT_TERMS words or phrases
 and MAX_PREFIXES prefixes (more is said in `problems`): ten of the commonest words, or four prefixes of them,
 take longer than the 50 ms a query may take on 100,000 messages.
@@ -53,6 +64,13 @@ _AGE = re.compile(r"(\d{1,6})\s*(m|min|h|d|w)")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _WORD_CHAR = re.compile(r"[^\W_]")  # what FTS5's unicode61 tokenizer keeps: letters and digits
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Hangul jamo, Khmer, Han marks, kana, Hangul
+# compatibility jamo, Han (extension A, unified, compatibility, extensions B and on), Hangul syllables, half-width kana.
+_UNSPACED_SCRIPTS = ("\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3005-\u3007\u3040-\u30ff\u3130-\u318f"
+                     "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff\uac00-\ud7af"
+                     "\uff66-\uff9f")
+UNSPACED = re.compile(f"[{_UNSPACED_SCRIPTS}]")
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED_SCRIPTS}]+")
 
 
 @dataclass(frozen=True)
@@ -208,6 +226,12 @@ def _term(kind: str, value: str, negated: bool, quoted: bool, now: float, proble
     return Term(kind, value, negated, prefix)
 
 
+def space_out(text: str, separator: str = " ") -> str:
+    """The text with `separator` around each character of a script written without spaces, so that unicode61 makes
+    each of them a token (see the module's docstring); other text is returned as it is."""
+    return _UNSPACED_RUN.sub(lambda run: separator + separator.join(run.group()) + separator, text)
+
+
 def fts_string(value: str, prefix: bool = False) -> str:
     """One FTS5 string: the user's text, quotes doubled, so nothing in it is FTS5 syntax."""
     return '"' + value.replace('"', '""') + '"' + ("*" if prefix else "")
@@ -215,6 +239,9 @@ def fts_string(value: str, prefix: bool = False) -> str:
 
 def _fts(term: Term) -> str:
     string = fts_string(term.value, term.prefix)
+    spaced = space_out(term.value)
+    if spaced != term.value:  # as the indexer wrote it, or a whole run as the triggers did (module docstring)
+        string = f"({fts_string(spaced, term.prefix)} OR {string})"
     column = FTS_COLUMNS.get(term.kind)
     return f"{column} : {string}" if column else string
 
