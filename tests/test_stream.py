@@ -19,6 +19,7 @@ from tmail_tui.store import Store
 from tmail_tui.watcher import Watcher
 
 from .conftest import KEY
+from .test_watcher import collect
 
 BOX = "box@quickbox.test"
 
@@ -290,17 +291,8 @@ def big_answer(messages: list[dict], break_after: int | None = None) -> Trickle:
     return Trickle(json.dumps({"status": True, "messages": messages}).encode(), 8, 0.15, break_after)
 
 
-async def watch_until(watcher: Watcher, until, timeout: float = 20.0) -> list:
-    events: list = []
-
-    async def run() -> None:
-        async for event in watcher.events():
-            events.append(event)
-            if until(events):
-                return
-
-    await asyncio.wait_for(run(), timeout)
-    return events
+async def watch_until(watcher: Watcher, until) -> list:
+    return await collect(watcher, until, timeout=20.0)
 
 
 def kinds(events) -> list[str]:
