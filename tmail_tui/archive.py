@@ -81,7 +81,7 @@ from .codes import find_codes
 from .config import environment_without_key
 from .render import render_body, text_with_links
 from .sanitize import clean_text, one_line
-from .search import MIN_PREFIX, UNSPACED, Compiled, Query, compile_query, parse, space_out
+from .search import MIN_PREFIX, OPERATORS, UNSPACED, Compiled, Query, compile_query, parse, space_out
 from .store import BUSY_TIMEOUT, RowFilter, Store, StoreError, Summary, normal_address, write_transaction
 
 ARCHIVE_VERSION = 3
@@ -100,6 +100,7 @@ _SUMMARY_FIELDS = ("id", "subject", "from_name", "from_email", "received_ts", "r
 _WORDS = re.compile(r"[^\W_]+")  # words as FTS5's unicode61 tokenizer cuts them
 
 _COLUMNS = ("subject", "sender", "mailbox", "attachments", "body")
+_TYPING_OPERATOR = re.compile(rf"(?:^|\s)-?(?:{'|'.join(OPERATORS)}):\s*$", re.IGNORECASE)
 
 
 def _names(row: str) -> str:
@@ -470,6 +471,7 @@ class Archive:
         letter or digit, filters as the list always did, by a substring of the sender or the subject: a word
         index cannot find a word by its first letter. (A character of Chinese, Japanese, Thai... is a word of
         its own in the index: one or two of them are searched.)"""
+        text = _TYPING_OPERATOR.sub("", text)  # `from:` with its value still to come filters nothing yet
         query = parse(text, now=self.clock(), prefix_last=True)
         words = [t for t in query.terms if t.kind == "text"]
         if not query.terms:
