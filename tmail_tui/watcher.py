@@ -32,7 +32,6 @@ committed since the last look.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -48,6 +47,7 @@ from .store import Changes, Store, StoredBox, Summary, normal_address
 
 LEASE = 60.0  # seconds a claimed poll keeps other processes off the box (after a crash, no longer than this)
 PART_MIN = 50  # new messages of an answer that make it stored in parts as it downloads (see _StreamedWrites)
+PART_SIZE = 250  # new messages in each part after the first
 PART_EVERY = 0.25  # seconds between the looks at a growing box's parts (and so between its redraws)
 CHECK_EVERY = 2.0  # seconds between looks at the store for what other processes fetched
 MISSES_FOR_GONE = 3  # 404s in a row, not in the API's own words, before a box is believed gone
@@ -392,37 +392,39 @@ class Watcher:
 
 class _StreamedWrites:
     """A poll's decoded messages, stored in parts while the rest of the answer downloads: the poll's thread only
-    queues them (`put`), and once PART_MIN are queued, one store write at a time takes everything queued so far, in
-    a thread of its own (SQLite writes without the GIL, so the download and decoding go on meanwhile). The first
-    part is small and shows at once; later ones hold what came while the one before was written.
-    `finish` waits for the writes and stores the rest, completing the poll (see `Store.record_poll`): an answer of
-    fewer than PART_MIN new messages, the usual poll, is stored in one transaction at the end."""
+    queues them (`put`); a thread of its own writes them (SQLite writes without the GIL, so the download and
+    decoding go on meanwhile). The first part is written as soon as PART_MIN messages are queued, so the first
+    rows show at once; then a part each time PART_SIZE more are queued (a transaction and a redraw per handful of
+    messages would slow the poll). `finish` writes what is left and completes the poll (see `Store.record_poll`):
+    an answer of fewer than PART_MIN new messages, the usual poll, is stored in one transaction at the end."""
 
     def __init__(self, store: Store, address: str, started: float, stored: Callable[[], None]) -> None:
         self.store, self.address, self.started, self.stored = store, address, started, stored
-        self._lock = threading.Lock()
+        self._ready = threading.Condition()
         self._queued: list[Listing] = []
         self._count = 0  # messages queued
         self._placed = 0  # messages handed to a write so far: the place in the answer of the next one
-        self._writing: concurrent.futures.Future | None = None
+        self._writer: threading.Thread | None = None
+        self._all_in = False  # the answer is over: what is queued is the rest
         self._error: BaseException | None = None
 
     def put(self, batch: Listing) -> None:
-        with self._lock:
+        with self._ready:
             self._queued.append(batch)
             self._count += len(batch)
-            if self._writing is None and self._count >= PART_MIN:
-                self._writing = concurrent.futures.Future()
-                threading.Thread(target=self._write, name="tmail-store-write", daemon=True).start()
+            if self._writer is None and self._count >= PART_MIN:
+                self._writer = threading.Thread(target=self._write, name="tmail-store-write", daemon=True)
+                self._writer.start()
+            elif self._count >= PART_SIZE:
+                self._ready.notify()
 
     def _write(self) -> None:
         while True:
-            with self._lock:
+            with self._ready:
+                self._ready.wait_for(lambda: self._all_in or self._count >= PART_SIZE or self._placed == 0)
+                if self._all_in or self._error is not None:
+                    return  # `finish` stores the rest
                 parts, self._queued, self._count = self._queued, [], 0
-                if not parts or self._error is not None:
-                    writing, self._writing = self._writing, None
-                    writing.set_result(None)
-                    return
             messages = [m for part in parts for m in part]
             prints = {k: v for part in parts for k, v in part.fingerprints.items()}
             try:
@@ -434,17 +436,17 @@ class _StreamedWrites:
             self.stored()
 
     async def finish(self, rest: Listing | None = None) -> None:
-        """Wait for the writes under way; then store `rest` (what was not delivered) and complete the poll. A
-        write's error is raised here."""
-        while True:
-            with self._lock:
-                writing = self._writing
-            if writing is None:
-                break
-            await asyncio.wrap_future(writing)
+        """Wait for the write under way; then store what is still queued and `rest` (what was not delivered), and
+        complete the poll (with `rest` None, the poll failed: nothing more is stored). A write's error is raised
+        here."""
+        with self._ready:
+            self._all_in = True
+            self._ready.notify()
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.join)
         if self._error is not None:
             raise self._error
-        if rest is not None:  # with what is still queued (all of a small answer: one transaction, as ever)
+        if rest is not None:
             for part in self._queued:
                 rest.extend(part)
                 rest.fingerprints.update(part.fingerprints)
