@@ -53,6 +53,13 @@ def duration(seconds: float) -> str:
     return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
 
 
+def duration_changes_in(seconds: float) -> float:
+    """Seconds until a countdown shown with `duration` shows another text: when it crosses its last unit (a second
+    under an hour, a minute under a day, else an hour). What lets a countdown on screen wake only when it moves."""
+    unit = 1 if seconds < 3600 else 60 if seconds < 86400 else 3600
+    return max(seconds, 0) % unit or unit
+
+
 def time_left(seconds_left: float | None, gone: bool = False) -> str:
     if gone or (seconds_left is not None and seconds_left <= 0):
         return "expired"

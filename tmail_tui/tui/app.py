@@ -3,6 +3,12 @@
 Data flows one way: the watcher (one worker, owned here) polls and writes the store, and its events go to the mail
 screen as Textual messages (tui/messages.py); the screen routes them to widgets, which only render. Actions call the
 workflows (core/mailboxes.py), which write the store; the watcher then reports what changed like any other change.
+
+Start-up (issue 12: a fresh process to its first frame): what the first frame does not need is imported where it is
+used, not here: the archive (its query parser, the code finder's vocabulary), the converter (html2text), the demo's
+emulator, rich's traceback (pygments). The archive (its import and opening: ~50 ms), the retention, the indexer and
+the sweep of partial downloads start ARCHIVE_AFTER seconds after the first frame has painted; the labels the archive
+keeps reach the sidebar then.
 """
 
 from __future__ import annotations
@@ -13,10 +19,8 @@ import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import rich
-from rich.segment import Segments
-from rich.traceback import Traceback
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -31,10 +35,7 @@ from ..alerts import (
     window_title,
 )
 from ..api import TempMailClient, TmailError
-from ..archive import Archive, apply_retention, start_indexer, stop_indexer
 from ..config import Config
-from ..converter import Converter
-from ..demo import DEMO_KEY, DemoSession
 from ..downloads import sweep_partials
 from ..mailboxes import Mailboxes
 from ..poller import PollPolicy
@@ -43,11 +44,16 @@ from ..store import Store
 from ..watcher import Watcher
 from .keys import KEYS
 from .messages import message_for
-from .screens.api_key import KeyScreen
 from .screens.mail import MailScreen
+
+if TYPE_CHECKING:
+    from ..archive import Archive
+    from ..converter import Converter
+    from ..demo import DemoSession
 
 RESTART_AFTER = 5.0  # seconds before a watcher that died of a bug is started again
 RETENTION_EVERY = 86400.0  # seconds between two applications of the configured retention
+ARCHIVE_AFTER = 0.5  # seconds after the first frame before the archive opens: the frame and its rows come first
 
 
 class TmailApp(App[None]):
@@ -62,7 +68,7 @@ class TmailApp(App[None]):
         self.config = config
         self.clock = clock
         self.policy = policy or PollPolicy()
-        self.converter = Converter()
+        self._converter: Converter | None = None
         self.demo_session: DemoSession | None = None
         self.demo_feed_interval = demo_feed_interval
         self.store = store
@@ -86,10 +92,21 @@ class TmailApp(App[None]):
         self._connect()
 
     @property
+    def converter(self) -> Converter:
+        """Bodies to reader text (made when the first message opens: html2text is not needed before)."""
+        if self._converter is None:
+            from ..converter import Converter
+
+            self._converter = Converter()
+        return self._converter
+
+    @property
     def demo(self) -> bool:
         return self.demo_session is not None
 
     def _start_demo(self) -> None:
+        from ..demo import DEMO_KEY, DemoSession
+
         self.demo_session = DemoSession(feed_interval=self.demo_feed_interval)
         self.store = Store(self.demo_session.store_path)
         self.api = TempMailClient(DEMO_KEY, self.demo_session.base_url)
@@ -108,21 +125,29 @@ class TmailApp(App[None]):
         return self.mail_screen
 
     def on_mount(self) -> None:
-        self.sweep_downloads()
-        if self.store is not None:
-            self.keep_archive()
         if self.watcher is None:
             self.ask_for_key(self.startup_problem, first_run=True)
         else:
             self.watch_mail()
+        self.call_after_refresh(self.set_timer, ARCHIVE_AFTER, self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """What the first frame does not need: the sweep of partial downloads, the archive."""
+        self.sweep_downloads()
+        if self.store is not None:
+            self.keep_archive()
 
     def ask_for_key(self, problem: str = "", first_run: bool = False) -> None:
         """The key screen: on the first start, and to replace a key (the palette, `K`, or a 401)."""
+        from .screens.api_key import KeyScreen
+
         self.push_screen(KeyScreen(str(config_module.config_path()), self.config.base_url,
                                    insecure=self.config.allow_insecure, problem=problem, first_run=first_run),
                          callback=self._key_given)
 
     def action_change_key(self) -> None:
+        from .screens.api_key import KeyScreen
+
         if not self.demo and not isinstance(self.screen, KeyScreen):
             self.ask_for_key()
 
@@ -199,7 +224,9 @@ class TmailApp(App[None]):
         """The archive over the store, opened once (StoreError when the store cannot hold its index)."""
         async with self._archive_lock:
             if self.archive is None:
-                self.archive = await asyncio.to_thread(Archive, self.store)
+                self.archive = await asyncio.to_thread(_open_archive, self.store)
+                if self.mail_screen is not None:
+                    self.mail_screen.load_labels()
             return self.archive
 
     @work(group="archive", exclusive=True, exit_on_error=False)
@@ -210,6 +237,9 @@ class TmailApp(App[None]):
             archive = await self.open_archive()
         except TmailError:
             return  # said when the user searches
+        # (imported by now, in the thread that opened it)
+        from ..archive import apply_retention
+
         while True:
             removed = await asyncio.to_thread(apply_retention, self.store, self.config, archive=archive)
             if removed:
@@ -223,6 +253,8 @@ class TmailApp(App[None]):
         if self.archive is None or (self._indexer is not None and self._indexer.returncode is None):
             return
         if await asyncio.to_thread(self.archive.pending):
+            from ..archive import start_indexer
+
             self._indexer = await start_indexer(self.store.path)
 
     @work(thread=True, group="sweep", exit_on_error=False)
@@ -243,6 +275,10 @@ class TmailApp(App[None]):
     def _fatal_error(self) -> None:
         """A crash (a bug in tmail) ends the app with a traceback, as Textual does, but without the local
         variables Textual shows by default: they can hold the API key or a message's contents."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
         self.bell()
         traceback = Traceback(show_locals=False, width=None, suppress=[rich])
         self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
@@ -254,15 +290,26 @@ class TmailApp(App[None]):
 
     async def on_unmount(self) -> None:
         if self._indexer is not None:
+            from ..archive import stop_indexer
+
             await stop_indexer(self._indexer)
         if self.archive is not None:
             await asyncio.to_thread(self.archive.close)
         if self._title_count is not None:
             self.write_terminal(RESTORE_TITLE)
-        await self.converter.close()
+        if self._converter is not None:
+            await self._converter.close()
         if self.api is not None:
             await self.api.aclose()
         if self.store is not None:
             await asyncio.to_thread(self.store.close)
         if self.demo_session is not None:
             self.demo_session.close()
+
+
+def _open_archive(store: Store) -> Archive:
+    # Imported in the thread that opens it: the import (the query parser, the code finder's vocabulary) is most of
+    # the cost, and here the UI keeps its turns.
+    from ..archive import Archive
+
+    return Archive(store)

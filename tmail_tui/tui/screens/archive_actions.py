@@ -2,7 +2,8 @@
 v (the message's source). Store and archive work runs in threads; what comes from mail is shown as Text.
 
 The archive (archive.py) is the app's (`app.open_archive()`: opened once, in a thread; installing the index in a store
-that has mail is one write transaction).
+that has mail is one write transaction). The archive, the export formats and these keys' screens are imported when a
+key first needs them: the first frame does not.
 """
 
 from __future__ import annotations
@@ -12,17 +13,12 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from ...api.models import Message
-from ...archive import Archive
-from ...export import build_message, message_as_text, message_bytes
 from ...sanitize import one_line
 from ...store import StoreError
-from .pipe import PipeScreen
-from .prompt import PromptScreen
-from .search import SearchScreen
-from .source import SourceScreen
 
 if TYPE_CHECKING:
+    from ...api.models import Message
+    from ...archive import Archive
     from .mail import MailScreen
 
 OPEN_WAIT = 3.0  # seconds a found message's box may take to show its rows
@@ -46,6 +42,8 @@ class ArchiveActions:
         archive = await self.archive()
         if archive is None:
             return
+        from .search import SearchScreen
+
         screen = SearchScreen(archive, getattr(self, "_last_search", ""))
         found = await self.app.push_screen_wait(screen)
         self._last_search = screen.query_text  # F again starts from it
@@ -83,6 +81,8 @@ class ArchiveActions:
             return
         current = await asyncio.to_thread(archive.label, box.address)
         suggested = "" if current else await asyncio.to_thread(archive.suggest_label, box.address)
+        from .prompt import PromptScreen
+
         answer = await self.app.push_screen_wait(PromptScreen(
             f"Label {one_line(box.address)}", detail="What was this address for? (shown beside it, found with label:)",
             value=current or suggested, placeholder="e.g. github sign-up",
@@ -102,6 +102,8 @@ class ArchiveActions:
             self.notify("Select a message first.", markup=False)
             return
         last_command, last_as = getattr(self, "_last_pipe", ("", "eml"))
+        from .prompt import PromptScreen
+
         answer = await self.app.push_screen_wait(PromptScreen(
             f"Pipe “{one_line(message.subject, 60) or '(no subject)'}” to a command",
             detail="It runs through /bin/sh with the message on its input (e.g. grep -i invoice, wc -w, "
@@ -113,6 +115,8 @@ class ArchiveActions:
         command, mode = answer[0].strip(), answer[1] or "eml"
         self._last_pipe = (command, mode)
         data = await asyncio.to_thread(pipe_data, message, mode)
+        from .pipe import PipeScreen
+
         await self.app.push_screen_wait(PipeScreen(command, data, "message" if mode == "eml" else "message's text"))
 
     # --- v: the message's source ---------------------------------------------------------------------------------
@@ -123,12 +127,16 @@ class ArchiveActions:
         if message is None:
             self.notify("Select a message first.", markup=False)
             return
+        from .source import SourceScreen
+
         await self.app.push_screen_wait(SourceScreen(message))
 
 
 def pipe_data(message: Message, mode: str) -> bytes:
     """What the command reads: the message as an .eml (attachments named, not included: they live on the server)
     or as the reader's text."""
+    from ...export import build_message, message_as_text, message_bytes
+
     if mode == "text":
         return message_as_text(message).encode("utf-8")
     missing = {a.name: "not included when piped (save it with s)" for a in message.attachments}

@@ -1,7 +1,8 @@
 """Looking away from the reader: an armed box (`A`) copies the code or link of the mail it waits for the moment it
 lands and says so (a notice, the bell, a desktop notification through the terminal), warns before it expires, and
 a new-mail hook (`on_new_mail` in the config) runs for each new message. Judging a message runs off the UI thread:
-its body is converted like the reader's."""
+its body is converted like the reader's. What only an armed box or a hook needs (the expectation's code finder,
+the hook runner) is imported when first used, not before the first frame."""
 
 from __future__ import annotations
 
@@ -10,14 +11,11 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from ...expect import Expectation
-from ...hooks import run_hook
 from ...sanitize import one_line
-from ...schema import message_json
 from ...store import Summary
-from .arm import ArmScreen
 
 if TYPE_CHECKING:
+    from ...expect import Expectation
     from .mail import MailScreen
 
 EXPIRY_WARNING = 60.0  # seconds before an armed box expires that the user is warned
@@ -36,6 +34,8 @@ class Arming:
         if box.is_expired(self.app.clock()):
             self.notify("An expired box gets no more mail: arm a live one.", severity="warning", markup=False)
             return
+        from .arm import ArmScreen
+
         expectation = await self.app.push_screen_wait(ArmScreen(box.address))
         if expectation is None:
             return
@@ -77,6 +77,8 @@ class Arming:
 
     def warn_expiring(self: MailScreen) -> None:
         """An armed box about to expire: said once, so the user can make another before the mail is lost."""
+        if not self.armed:  # the usual case: nothing to look at (this runs every few seconds)
+            return
         now = self.app.clock()
         for box in self.sidebar.boxes:
             left = box.seconds_left(now)
@@ -89,6 +91,9 @@ class Arming:
     @work(group="hooks", exit_on_error=False)
     async def run_hooks(self: MailScreen, rows: tuple[Summary, ...]) -> None:
         """The user's new-mail command, once per message, one at a time; a failure is said, never fatal."""
+        from ...hooks import run_hook
+        from ...schema import message_json
+
         command = self.app.config.on_new_mail
         for row in sorted(rows, key=lambda r: r.received_ts or 0):
             stored = await asyncio.to_thread(self.app.store.message, row.id, row.mailbox)

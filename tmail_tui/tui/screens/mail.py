@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -33,7 +34,6 @@ from ..widgets.reader import Reader
 from ..widgets.status_line import StatusLine
 from .archive_actions import ArchiveActions
 from .arming import Arming
-from .help import HelpScreen
 from .mailbox_actions import MailboxActions
 from .message_actions import MessageActions
 
@@ -59,6 +59,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         self.code_turn: tuple[object, int] | None = None  # the message `y` last copied from, and which of its codes
         self.armed: dict[str, Expectation] = {}  # boxes waiting for a code or link (`A`)
         self._warned: set[str] = set()  # armed boxes whose coming expiry was said
+        self._index_after_poll = False  # mail stored during this reader's poll: the indexer starts after it
 
     # --- layout and start-up -----------------------------------------------------------------------------------
 
@@ -74,19 +75,20 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         yield StatusLine(clock=clock, id="status")
         yield KeyBar(id="keys")
 
-    @property
+    # The widgets, found once: every watcher event reaches them, and a query walks the screen each time.
+    @cached_property
     def sidebar(self) -> MailboxList:
         return self.query_one(MailboxList)
 
-    @property
+    @cached_property
     def messages(self) -> MessageList:
         return self.query_one(MessageList)
 
-    @property
+    @cached_property
     def reader(self) -> Reader:
         return self.query_one(Reader)
 
-    @property
+    @cached_property
     def status(self) -> StatusLine:
         return self.query_one(StatusLine)
 
@@ -119,10 +121,17 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
             self.show_box()
         if first_load and not boxes and self.app.demo:
             self.seed_demo()
-        try:  # the labels after the boxes: opening the archive the first time may take a moment
-            self.sidebar.labels = await asyncio.to_thread((await self.app.open_archive()).labels)
-        except TmailError:
-            pass  # no labels without the archive; searching says why
+        self.load_labels()
+
+    @work(group="labels", exclusive=True, exit_on_error=False)
+    async def load_labels(self) -> None:
+        """The boxes' labels, kept by the archive: once the app has opened it (after the first frame, which does
+        not wait for it: the app calls this then), and again whenever the boxes change."""
+        if self.app.archive is not None:
+            try:
+                self.sidebar.labels = await asyncio.to_thread(self.app.archive.labels)
+            except TmailError:
+                pass  # no labels from a store that cannot be read now; the next change of the boxes tries again
 
     def select_when_shown(self, address: str) -> None:
         """A workflow made or renamed a box: select it once the watcher reports it."""
@@ -172,7 +181,6 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
             self.check_armed(rows)
         if self.app.config.on_new_mail:
             self.run_hooks(rows)
-        self.app.call_later(self.app.ensure_indexer)
 
     def on_mail_stored(self, message: watched.MailStored) -> None:
         self.rows_changed(message.event.rows)
@@ -184,6 +192,16 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
             if self.reader.message is None:
                 self.reader.show_hint(HINT_PICK)
         self.refresh_counts({row.mailbox for row in rows})
+        self.index_soon()
+
+    def index_soon(self, poll_over: bool = False) -> None:
+        """New bodies for the search index: the indexer is started for them, but not while this reader polls (it
+        must not compete with a big first poll): then when the poll is over."""
+        if self.status.checking and not poll_over:
+            self._index_after_poll = True
+        elif self._index_after_poll or not poll_over:
+            self._index_after_poll = False
+            self.app.call_later(self.app.ensure_indexer)
 
     def on_mail_removed(self, message: watched.MailRemoved) -> None:
         for mailbox, message_id in message.event.keys:
@@ -211,6 +229,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
 
     def on_poll_succeeded(self, message: watched.PollSucceeded) -> None:
         self.status.checking = False
+        self.index_soon(poll_over=True)
         self.status.last_poll = message.event.at
         self.status.problem = ""
         if message.event.recovered:
@@ -218,6 +237,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
 
     def on_poll_failed(self, message: watched.PollFailed) -> None:
         self.status.checking = False
+        self.index_soon(poll_over=True)  # (what its parts stored)
         self.status.problem = message.event.problem
         if message.event.key_refused:
             self.status.problem = "The API key was refused (401): press K to enter another."
@@ -303,6 +323,8 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
     # --- the rest ----------------------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:

@@ -1,5 +1,6 @@
 """The mail screen's mailbox keys: n N e a D c r. Each asks what it must (a dialog), calls one workflow of the core
-(mailboxes.py) and says what happened; the sidebar follows from the watcher's report, like any other change."""
+(mailboxes.py) and says what happened; the sidebar follows from the watcher's report, like any other change.
+The dialogs are imported when a key first opens one: the reader's first frame does not need them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from textual import work
 
 from ...api import TmailError
 from ...sanitize import one_line
-from .add_address import AddAddressScreen
-from .confirm import ConfirmScreen
-from .mailbox_form import MailboxFormScreen
 
 if TYPE_CHECKING:
     from .mail import MailScreen
@@ -46,6 +44,8 @@ class MailboxActions:
             self.error(exc)
             return None
         choices = [(d.domain, f"{one_line(d.domain)} ({one_line(d.type) or '?'})") for d in domains]
+        from .mailbox_form import MailboxFormScreen
+
         return await self.app.push_screen_wait(MailboxFormScreen(title, choices, name=name, domain=domain, verb=verb))
 
     async def adopt(self: MailScreen, making, said) -> None:
@@ -78,6 +78,8 @@ class MailboxActions:
 
     @work(group="add", exit_on_error=False)
     async def action_add_address(self: MailScreen) -> None:
+        from .add_address import AddAddressScreen
+
         address = await self.app.push_screen_wait(AddAddressScreen())
         if not address:
             return
@@ -96,6 +98,8 @@ class MailboxActions:
         if box is None:
             return
         detail = f"Its {box.total} message{'s' if box.total != 1 else ''} will be removed from this computer too."
+        from .confirm import ConfirmScreen
+
         if not await self.app.push_screen_wait(ConfirmScreen(f"Delete {one_line(box.address)}?", detail)):
             return
         try:

@@ -1,5 +1,9 @@
 """The mail screen's message keys: d, s, S, o, y, and opening a message (Enter). Bodies are converted off the UI
-thread, store reads run in threads, and every change goes through a workflow of the core (mailboxes.py)."""
+thread, store reads run in threads, and every change goes through a workflow of the core (mailboxes.py).
+
+The code finder, the link ranker and the renderer are imported where used: compiling their vocabularies and
+html2text is ~50 ms that the first frame does not need (the archive, opened just after it, imports them anyway, so
+`y` and Enter stay instant)."""
 
 from __future__ import annotations
 
@@ -11,15 +15,12 @@ from textual import work
 
 from ...api import TmailError
 from ...api.models import Attachment, Message
-from ...codes import find_codes
 from ...opener import open_in_browser
-from ...render import PREVIEW, Link, RenderedBody, human_size, preview_for_reader
 from ...sanitize import one_line, safe_filename
-from ...verify_links import rank_links
 from .confirm import ConfirmScreen
-from .pick import PickScreen
 
 if TYPE_CHECKING:
+    from ...render import Link, RenderedBody
     from .mail import MailScreen
 
 
@@ -52,6 +53,8 @@ class MessageActions:
     async def convert(self: MailScreen, message: Message) -> None:
         """The body converted off the UI thread (a 1 MB newsletter never freezes the keys); a big HTML mail shows
         its top first, then the whole of it."""
+        from ...render import PREVIEW, preview_for_reader
+
         if message.is_html and len(message.content) > PREVIEW:
             preview = await asyncio.to_thread(preview_for_reader, message.content)
             self.reader.show_body(message, preview)
@@ -106,6 +109,9 @@ class MessageActions:
             return
         attachments = list(message.attachments)
         if len(attachments) > 1:
+            from ...render import human_size
+            from .pick import PickScreen
+
             choices = [Text(f"{n}) {safe_filename(a.name, extension=a.extension)}  ({human_size(a.size)})")
                        for n, a in enumerate(attachments, start=1)]
             choice = await self.app.push_screen_wait(
@@ -144,10 +150,14 @@ class MessageActions:
         in_view = await self.body_in_view()
         if in_view is None:
             return
+        from ...verify_links import rank_links
+
         ranked = rank_links(in_view[1].links, in_view[1].text)
         if not ranked:
             self.notify("This message has no links.", markup=False)
             return
+        from .pick import PickScreen
+
         choice = await self.app.push_screen_wait(PickScreen(
             "Links in this message (Enter opens it in your browser, c copies it, Escape cancels)",
             [link_choice(r.link, r.is_verification) for r in ranked], keys={"c": "copy"},
@@ -176,6 +186,8 @@ class MessageActions:
         if in_view is None:
             return
         message, body = in_view
+        from ...codes import find_codes
+
         codes = find_codes(message.subject, body.text)
         if not codes:
             self.notify("No code found in this message. Select it with the mouse and press ctrl+c to copy it.",

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,9 +13,12 @@ from textual.widgets import Static
 
 from ...api.models import Message
 from ...formatting import headers
-from ...render import RenderedBody, human_size
 from ...sanitize import safe_filename
 from .text_view import TextView
+
+if TYPE_CHECKING:
+    # (render imports html2text: not needed before a message opens)
+    from ...render import RenderedBody
 
 
 class Reader(Vertical):
@@ -65,6 +70,8 @@ class Reader(Vertical):
         for label, value in headers(message, seconds=True):
             grid.add_row(Text(label + ":"), Text(value))
         if message.attachments:
+            from ...render import human_size
+
             grid.add_row(Text("Files:"), Text("  ".join(
                 f"{n}) {safe_filename(a.name, extension=a.extension)} ({human_size(a.size)})"
                 for n, a in enumerate(message.attachments, start=1))))

@@ -1,7 +1,14 @@
 """The status line: the current problem (until it is over), a paused quota, the last and next check, the quota.
 
-Its state is reactive attributes set by the screen as the watcher reports; the line repaints when one changes, and a
-one-second timer repaints it only while a countdown is on it (and only when the text really changed).
+Its state is reactive attributes set by the screen as the watcher reports; the line repaints when its text changes,
+and only then (issue 12: idle is cheap). A repaint of this one line costs ~1.5 ms of Textual's compositor, so the
+line holds no per-second countdown: it says when the next check is due as a time of day ("next 14:02:31"), which
+stays true until the schedule changes, and a poll repaints it once, when it is over. "checking…" shows only for a
+poll that takes longer than CHECKING_SHOWN_AFTER (a slow network, a big box): a quick poll would only flash it.
+The fields a poll changes arrive as separate messages a few ms apart (checked, next, quota): a change repaints the
+line COALESCE seconds later, once for all of them. What moves with the clock (a slow poll's "checking…", the quota's
+reset: "resets in 9m 05s" moves every second in its last hour, "2d 14h" hourly) wakes the line when it moves, by a
+timer set for that moment: no timer ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
 """
 
 from __future__ import annotations
@@ -12,11 +19,15 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widget import Widget
 
 from ...api.models import Quota
-from ...formatting import duration
+from ...formatting import duration, duration_changes_in
 from ...sanitize import one_line
+
+CHECKING_SHOWN_AFTER = 1.0  # seconds a poll runs before the line says "checking…"
+COALESCE = 0.1  # seconds between a field's change and the repaint: the other fields of the same poll join it
 
 
 class StatusLine(Widget):
@@ -24,53 +35,97 @@ class StatusLine(Widget):
     StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
-    problem: reactive[str] = reactive("")
-    paused_until: reactive[float | None] = reactive(None)
-    last_poll: reactive[float | None] = reactive(None)
-    next_poll: reactive[float | None] = reactive(None)
-    checking: reactive[bool] = reactive(False)
-    quota: reactive[Quota | None] = reactive(None)
-    slowed: reactive[bool] = reactive(False)  # the pace is stretched to make the quota last
+    # Each change repaints the line through `_changed` (coalesced), not at once.
+    problem: reactive[str] = reactive("", repaint=False)
+    paused_until: reactive[float | None] = reactive(None, repaint=False)
+    last_poll: reactive[float | None] = reactive(None, repaint=False)
+    next_poll: reactive[float | None] = reactive(None, repaint=False)
+    checking: reactive[bool] = reactive(False, repaint=False)  # shown by the timer once the poll is slow
+    quota: reactive[Quota | None] = reactive(None, repaint=False)
+    slowed: reactive[bool] = reactive(False, repaint=False)  # the pace is stretched to make the quota last
 
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
-        self._shown: Text | None = None
+        self._moving: tuple[bool, str] | None = None  # what moves with the clock, as last drawn
+        self._checking_since = 0.0
+        self._repaint: Timer | None = None  # the coalesced repaint on its way
+        self._wake: Timer | None = None  # set for when the clock next moves the line
 
-    def on_mount(self) -> None:
-        self.set_interval(1.0, self._tick)
+    def _changed(self) -> None:
+        if self._repaint is None and self._moving is not None:  # (not drawn yet: the first render will)
+            self._repaint = self.set_timer(COALESCE, self._repaint_now)
+
+    def _repaint_now(self) -> None:
+        self._repaint = None
+        self.refresh()
+
+    watch_problem = watch_paused_until = watch_last_poll = watch_next_poll = watch_quota = watch_slowed = _changed
+
+    def watch_checking(self, checking: bool) -> None:
+        if checking:
+            self._checking_since = self.clock()
+        self._tick()  # a slow poll's "checking…" is due later; once it is over, it goes at once
 
     def _tick(self) -> None:
-        if self.next_poll is not None or self.paused_until is not None or self.quota is not None:
-            if self._line() != self._shown:  # an unchanged line is not repainted
-                self.refresh()
+        now = self.clock()
+        if self._moving is None:
+            return  # not drawn yet: the first render sets the wake
+        if self._clock_parts(now) != self._moving:
+            self._changed()  # the render sets the next wake
+        else:
+            self._wake_when_moving(now)
+
+    def _clock_parts(self, now: float) -> tuple[bool, str]:
+        """The line's parts that move with the clock: whether it says "checking…", and the quota's reset."""
+        checking = self.checking and now - self._checking_since >= CHECKING_SHOWN_AFTER
+        reset = self._reset_at()
+        return checking, duration(reset - now) if reset is not None and reset > now else ""
+
+    def _reset_at(self) -> float | None:
+        quota = self.quota
+        return quota.reset.timestamp() if quota is not None and quota.reset is not None else None
+
+    def _wake_when_moving(self, now: float) -> None:
+        """Set the wake for the next moment the clock changes the line, if anything on it moves with the clock."""
+        waits = []
+        if self.checking and not (self._moving and self._moving[0]):
+            waits.append(self._checking_since + CHECKING_SHOWN_AFTER - now)
+        reset = self._reset_at()
+        if reset is not None and reset > now:
+            waits.append(duration_changes_in(reset - now))
+        if self._wake is not None:
+            self._wake.stop()
+        self._wake = self.set_timer(max(min(waits), 0) + 0.02, self._tick) if waits else None
 
     def render(self) -> Text:
-        self._shown = self._line()
-        return self._shown
+        line = self._line()
+        self._wake_when_moving(self.clock())
+        return line
 
     def _line(self) -> Text:
-        now = self.clock()
+        checking, reset = self._moving = self._clock_parts(self.clock())
         text = Text()
         if self.problem:
             text.append("⚠ " + one_line(self.problem, 160) + "  ", style="bold red")
         if self.paused_until is not None:
-            reset = datetime.fromtimestamp(self.paused_until).strftime("%Y-%m-%d %H:%M")
-            text.append(f"Quota used up: checking resumes at {reset}  ", style="bold yellow")
-        if self.checking:
+            resumes = datetime.fromtimestamp(self.paused_until).strftime("%Y-%m-%d %H:%M")
+            text.append(f"Quota used up: checking resumes at {resumes}  ", style="bold yellow")
+        if checking:
             text.append("checking…")
         elif self.last_poll is not None:
             text.append(f"checked {datetime.fromtimestamp(self.last_poll).strftime('%H:%M:%S')}")
         else:
             text.append("not checked yet")
-        if self.next_poll is not None and self.paused_until is None and not self.checking:
-            text.append(f" · next in {max(round(self.next_poll - now), 0)}s")
+        if self.next_poll is not None and self.paused_until is None and not checking:
+            # A time of day, not a countdown: it stays true, so the line needs no repaint every second.
+            text.append(f" · next {datetime.fromtimestamp(self.next_poll).strftime('%H:%M:%S')}")
             if self.slowed:
                 text.append(" (slowed: quota low)", style="yellow")
         quota = self.quota
         if quota is not None and quota.remaining is not None and quota.remaining >= 0:
             of = f" of {quota.limit:,}" if quota.limit else ""
             text.append(f" · quota {quota.remaining:,}{of} left")
-            if quota.reset is not None and quota.reset.timestamp() > now:
-                text.append(f", resets in {duration(quota.reset.timestamp() - now)}")
+            if reset:
+                text.append(f", resets in {reset}")
         return text
