@@ -10,6 +10,7 @@ not run in CI.
 
 from __future__ import annotations
 
+import compileall
 import os
 import shlex
 import subprocess
@@ -125,6 +126,7 @@ def idle_rows(tmail: list[str], seconds: float) -> list[tuple[str, float, float 
 def main() -> int:
     seconds = float(sys.argv[sys.argv.index("--idle") + 1]) if "--idle" in sys.argv else 120.0
     tmail = [str(Path(sys.executable).with_name("tmail"))]
+    compileall.compile_dir(Path(__file__).parent.parent / "tmail_tui", quiet=1)  # as installed (see __main__.py)
     rows = []
     with Emulator(KEY, seed=7) as emulator:
         address = emulator.create_box().address
