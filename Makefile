@@ -23,8 +23,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
-	$(BIN)/python -m benchmarks.archive_search
+	status=0; $(BIN)/python -m benchmarks || status=1; $(BIN)/python -m benchmarks.archive_search || status=1; \
+	exit $$status
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks --quick
