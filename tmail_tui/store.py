@@ -656,7 +656,6 @@ class Store:
                                    (fingerprints[message.id], address, message.id))
                     continue
                 result.seq = result.seq or self._next_seq(db)
-                self._big_write = complete  # (parts: once the poll is complete, see below)
                 (result.new if before is None else result.changed).append(message.id)
                 known[message.id] = content  # a duplicate id in one answer counts once
                 # The API lists the newest first: among mail of the same second, the one it lists first is
@@ -665,8 +664,8 @@ class Store:
                                          fingerprints.get(message.id)))
             self._upsert_rows(db, rows)
             if not complete:
-                return result
-            if first_place:  # parts were stored before: the log is checkpointed now, not once a part
+                return result  # (the log is checkpointed once the poll is complete, not once a part)
+            if rows or first_place:  # mail stored, now or in parts before: checkpoint after this commit
                 self._big_write = True
             result.seq = result.seq or self._meta_in(db, "seq")
             was_gone = db.execute("SELECT gone_at IS NOT NULL FROM mailboxes WHERE address=?", (address,)).fetchone()
@@ -699,10 +698,8 @@ class Store:
         found: dict[bytes, str] = {}
         with self._prints_lock:
             if self._prints_db is None:
-                # Its own connection: a reader in WAL mode never waits for a writer, and the poll's own earlier
-                # parts may be being written as it reads (see Watcher.poll).
-                self._prints_db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
-                                                  timeout=BUSY_TIMEOUT)
+                # Its own connection: the poll's own earlier parts may be being written as it reads (Watcher.poll).
+                self._prints_db = self._reader()
             for start in range(0, len(prints), 500):
                 chunk = prints[start:start + 500]
                 found.update(self._prints_db.execute(
@@ -767,12 +764,16 @@ class Store:
     # connection of their own: a poll writing hundreds of MB holds the main one for seconds, and in WAL mode a
     # reader never waits for a writer.
 
+    def _reader(self) -> sqlite3.Connection:
+        """A connection of its own for reads that must not wait for the main one (in WAL mode a reader never waits
+        for a writer), with the substring filter's function."""
+        db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
+        db.create_function("tmail_has", 4, _has, deterministic=True)
+        return db
+
     def _pages(self) -> sqlite3.Connection:
         if self._pages_db is None:
-            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
-                                 timeout=BUSY_TIMEOUT)
-            db.create_function("tmail_has", 4, _has, deterministic=True)
-            self._pages_db = db
+            self._pages_db = self._reader()
         return self._pages_db
 
     def page(self, address: str, start: int, limit: int, total: int, row_filter: RowFilter | None = None,
@@ -813,10 +814,7 @@ class Store:
         """A third connection, for counts that may scan a big box (up to a second for a filter over a million): run
         in threads, they must never hold up the page reads the screen waits for."""
         if self._counts_db is None:
-            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
-                                 timeout=BUSY_TIMEOUT)
-            db.create_function("tmail_has", 4, _has, deterministic=True)
-            self._counts_db = db
+            self._counts_db = self._reader()
         return self._counts_db
 
     def stop_counting(self) -> None:

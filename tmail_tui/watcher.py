@@ -23,10 +23,9 @@ decoded (`recognising`, api/client.py), so an unchanged box of 5,000 HTML mails 
 each message, off this event loop; a poll that changes nothing takes no write number. A big answer of new mail
 (a first poll of thousands) is stored in parts while it downloads (`_StreamedWrites`), and each part is reported as
 it lands (at most every PART_EVERY seconds), so the first rows show at once; what is news is still told once, in
-one MailArrived when the poll is over. An idle wake-up (every
-CHECK_EVERY seconds, so mail another process stored shows within one poll interval of the box in view) is one
-thread hop and one PRAGMA (`Store.version`): the boxes, the quota and the changes are read only when something was
-committed since the last look.
+one MailArrived when the poll is over. An idle wake-up (every CHECK_EVERY seconds, so mail another process stored
+shows within one poll interval of the box in view) is one thread hop and one PRAGMA (`Store.version`): the boxes,
+the quota and the changes are read only when something was committed since the last look.
 """
 
 from __future__ import annotations

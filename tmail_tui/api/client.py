@@ -564,7 +564,6 @@ class Listing(list):
         super().__init__()
         self.fingerprints: dict[str, bytes] = {}
         self.unchanged = 0
-        self.delivered = 0  # decoded and handed to `deliver` (see `messages`) rather than kept here
 
 
 # How a poll recognises the messages it need not decode: set around `messages()` by `recognising` (a context variable
@@ -608,6 +607,5 @@ class _Collected:
                 fresh.append(message if message.mailbox else replace(message, mailbox=email))
                 fresh.fingerprints[message.id] = print_
         if deliver is not None and fresh:
-            self.result.delivered += len(fresh)
             deliver(fresh)
 
