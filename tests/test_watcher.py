@@ -269,3 +269,32 @@ async def test_r_checks_a_box_that_looks_expired(tmp_path):
     watcher.check_now(BOX)
     await collect(watcher, lambda ev: any(isinstance(e, PollSucceeded) for e in ev))
     assert server.polls == 1
+
+
+async def test_an_idle_poll_is_one_claim_and_one_write_that_carries_the_quota(tmp_path):
+    """Every poll of a box with nothing new: the claim, then one transaction that marks the box polled and saves the
+    quota the answer told (a third write per poll was a third of an idle reader's store work)."""
+    server = Server()
+    path = tmp_path / "s.db"
+    new_store(path).record_poll(BOX, [])
+    store = Store(path)
+    commits: list[str] = []
+    original = store._transaction
+
+    def counted():
+        commits.append("commit")
+        return original()
+
+    store._transaction = counted
+    watcher = Watcher(server.client(), store, fast(), in_view=BOX)
+    await watcher.start()
+    commits.clear()
+    await watcher.poll(store.box(BOX))  # (the claim is the loop's: counted apart below)
+    assert commits == ["commit"]
+    other = Store(path)  # another process paces itself by the quota this poll saw
+    saved = other.quota()
+    assert saved is not None and saved[0].remaining == 49000 and saved[0].limit == 50000
+    server.quota = dict(server.quota, **{"X-RateLimit-Remaining": "48999"})
+    events = await collect(watcher, lambda ev: sum(isinstance(e, PollSucceeded) for e in ev) >= 1)
+    assert any(isinstance(e, PollSucceeded) for e in events)
+    assert other.quota()[0].remaining == 48999

@@ -417,6 +417,9 @@ class Store:
             # No checkpoint inside a commit: after a first poll of 200 MB it would copy all of it again before the
             # rows could show. Checkpoints run in a thread after commits (see `_checkpoint_later`).
             self._db.execute("PRAGMA wal_autocheckpoint=0")
+            # A row trigger (the counts, the archive's index) makes SQLite stage a multi-row INSERT in a temporary
+            # table first: in memory, not in a file, a first poll's 200 MB is not written and read back once more.
+            self._db.execute("PRAGMA temp_store=MEMORY")
             with self._transaction() as db:
                 _create_or_migrate(db)
         except sqlite3.DatabaseError as exc:
@@ -606,10 +609,13 @@ class Store:
 
     def save_quota(self, quota: Quota) -> None:
         """The quota as the newest answer told it, for every process to pace itself by."""
-        value = json.dumps([quota.limit, quota.used, quota.remaining, quota.reset_raw, self._clock()])
         with self._transaction() as db:
-            db.execute("INSERT INTO meta (name, value) VALUES ('quota', ?) "
-                       "ON CONFLICT(name) DO UPDATE SET value=excluded.value", (value,))
+            self._write_quota(db, quota)
+
+    def _write_quota(self, db: sqlite3.Connection, quota: Quota) -> None:
+        value = json.dumps([quota.limit, quota.used, quota.remaining, quota.reset_raw, self._clock()])
+        db.execute("INSERT INTO meta (name, value) VALUES ('quota', ?) "
+                   "ON CONFLICT(name) DO UPDATE SET value=excluded.value", (value,))
 
     def quota(self) -> tuple[Quota, float] | None:
         """The newest quota any process saw, and when it saw it."""
@@ -623,7 +629,8 @@ class Store:
     # --- messages ------------------------------------------------------------------------------------------------
 
     def record_poll(self, address: str, messages: Iterable[Message], fingerprints: dict[str, bytes] | None = None,
-                    *, complete: bool = True, fetched_at: float | None = None, first_place: int = 0) -> PollResult:
+                    *, complete: bool = True, fetched_at: float | None = None, first_place: int = 0,
+                    quota: Quota | None = None) -> PollResult:
         """Upsert what a poll decoded, in one transaction; report which ids are new and which changed.
 
         A big answer may be stored in parts as it streams in: each part with `complete=False` (and the poll's
@@ -636,7 +643,8 @@ class Store:
         is the same as stored (only its raw JSON differs: keys reordered, a first poll after an upgrade) gets its
         new fingerprint and nothing else. A poll that changes nothing takes no write number, so no process has
         anything to read after it. Messages the server no longer lists stay: mail outlives its box. The box is alive
-        again, and polled now.
+        again, and polled now. `quota`, when given, is saved in the same transaction (see `save_quota`): an idle
+        poll is then one write, not two.
         """
         address = normal_address(address)
         messages = list(messages)
@@ -668,6 +676,8 @@ class Store:
             if rows or first_place:  # mail stored, now or in parts before: checkpoint after this commit
                 self._big_write = True
             result.seq = result.seq or self._meta_in(db, "seq")
+            if quota is not None:
+                self._write_quota(db, quota)
             was_gone = db.execute("SELECT gone_at IS NOT NULL FROM mailboxes WHERE address=?", (address,)).fetchone()
             db.execute("""UPDATE mailboxes SET polled_at=?, polling_until=NULL, misses=0, gone_at=NULL,
                             first_poll_seq=COALESCE(first_poll_seq, ?) WHERE address=?""", (now, result.seq, address))

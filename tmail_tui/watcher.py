@@ -315,21 +315,26 @@ class Watcher:
                 listing = await self.api.messages(address)
         except NotFoundError as exc:
             await writes.finish()
+            await self._save_quota()
             return await self._not_found(box, exc)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the loop backs off and goes on
             await writes.finish()  # (what was stored stays: each message whole, as the server sent it)
+            await self._save_quota()
             await asyncio.to_thread(self.store.release_poll, address)
             return self._failed(address, _problem(exc), key_refused=isinstance(exc, AuthError))
-        finally:
-            await self._save_quota()
-        await writes.finish(listing)
+        await writes.finish(listing, self._unsaved_quota())  # (the quota is saved with the poll: one write)
         self._failures.pop(address, None)
         recovered, self._failing = self._failing, False
         return [PollSucceeded(address, self.clock(), recovered)]
 
+    def _unsaved_quota(self) -> Quota | None:
+        """The quota the last answer told, if this watcher has not seen it yet (so not saved either)."""
+        quota = self.api.quota
+        return quota if quota is not None and quota != self._quota else None
+
     async def _save_quota(self) -> None:
-        if self.api.quota is not None and self.api.quota != self._quota:
-            await asyncio.to_thread(self.store.save_quota, self.api.quota)
+        if (quota := self._unsaved_quota()) is not None:
+            await asyncio.to_thread(self.store.save_quota, quota)
 
     async def _not_found(self, box: StoredBox, exc: NotFoundError) -> list[Event]:
         """A 404 is believed when the API says it in its own words, or the box is past its expiry, or it comes
@@ -434,10 +439,10 @@ class _StreamedWrites:
             self._placed += len(messages)
             self.stored()
 
-    async def finish(self, rest: Listing | None = None) -> None:
+    async def finish(self, rest: Listing | None = None, quota: Quota | None = None) -> None:
         """Wait for the write under way; then store what is still queued and `rest` (what was not delivered), and
-        complete the poll (with `rest` None, the poll failed: nothing more is stored). A write's error is raised
-        here."""
+        complete the poll, saving `quota` with it (with `rest` None, the poll failed: nothing more is stored). A
+        write's error is raised here."""
         with self._ready:
             self._all_in = True
             self._ready.notify()
@@ -450,7 +455,7 @@ class _StreamedWrites:
                 rest.extend(part)
                 rest.fingerprints.update(part.fingerprints)
             await asyncio.to_thread(self.store.record_poll, self.address, rest, rest.fingerprints,
-                                    fetched_at=self.started, first_place=self._placed)
+                                    fetched_at=self.started, first_place=self._placed, quota=quota)
 
 
 def _problem(exc: BaseException) -> str:
