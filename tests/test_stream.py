@@ -4,6 +4,7 @@ message the store knows by its raw JSON's fingerprint is not decoded; record_pol
 from __future__ import annotations
 
 import asyncio
+import time
 import json
 import random
 
@@ -252,18 +253,28 @@ def test_the_counts_kept_in_the_box_row_follow_every_write(tmp_path):
 
 # --- a big answer is stored in parts as it downloads -----------------------------------------------------------------
 
-class Trickle(httpx.AsyncByteStream):
-    """An answer sent in `pieces`, `pause` seconds apart, optionally breaking off after `break_after` of them."""
+class Trickle(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """An answer sent in `pieces`, `pause` seconds apart, optionally breaking off after `break_after` of them (to
+    a blocking client, as the streamed polls' is, or an async one)."""
 
     def __init__(self, body: bytes, pieces: int, pause: float, break_after: int | None = None) -> None:
         self.body, self.pieces, self.pause, self.break_after = body, pieces, pause, break_after
 
-    async def __aiter__(self):
+    def _pieces(self):
         size = -(-len(self.body) // self.pieces)
         for n, start in enumerate(range(0, len(self.body), size)):
             if n == self.break_after:
                 raise httpx.ReadError("the connection broke")
             yield self.body[start:start + size]
+
+    def __iter__(self):
+        for piece in self._pieces():
+            yield piece
+            time.sleep(self.pause)
+
+    async def __aiter__(self):
+        for piece in self._pieces():
+            yield piece
             await asyncio.sleep(self.pause)
 
 

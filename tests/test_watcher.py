@@ -210,8 +210,7 @@ async def test_the_apis_own_404_or_three_in_a_row_mean_gone(tmp_path):
 async def test_when_even_the_domains_are_not_found_the_base_url_is_blamed(tmp_path):
     server = Server()
     store = new_store(tmp_path / "s.db")
-    page = httpx.Response(404, content=b"<html>Not Found</html>")
-    server.answers = [page, page]
+    server.answers = [httpx.Response(404, content=b"<html>Not Found</html>") for _ in range(2)]  # (one each)
     events = await collect(Watcher(server.client(), store, fast(), in_view=BOX),
                            lambda ev: any(isinstance(e, PollFailed) for e in ev))
     [failed] = [e for e in events if isinstance(e, PollFailed)]
