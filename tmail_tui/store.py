@@ -52,6 +52,7 @@ PAGE_SIZE = 16384
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write before giving up
 REMOVED_KEPT = 7 * 86400.0  # how long a deletion is remembered for other processes to see
 CHECKPOINT_EVERY = 100  # commits (claims, seen flags...) between checkpoints when no poll stored mail
+CHECKPOINT_AFTER = 1.0  # seconds a checkpoint waits: what the commit stored is read and drawn before it is copied
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mailboxes (
@@ -398,6 +399,7 @@ class Store:
         self._writes = 0  # commits through this connection (PRAGMA data_version counts only the others')
         self._big_write = False  # a poll stored mail: checkpoint after its commit
         self._checkpointing = False
+        self._checkpoint_timer: threading.Timer | None = None
         self._page_lock = threading.Lock()
         self._pages_db: sqlite3.Connection | None = None  # the list's page reads (see `page`)
         self._count_lock = threading.Lock()
@@ -428,6 +430,8 @@ class Store:
                              "tmail makes a new one.") from None
 
     def close(self) -> None:
+        if self._checkpoint_timer is not None:
+            self._checkpoint_timer.cancel()  # (closing the last connection checkpoints anyway)
         with self._lock:
             self._db.close()
         with self._page_lock:
@@ -454,7 +458,8 @@ class Store:
 
     def _checkpoint_later(self) -> None:
         """Copy the write-ahead log into the store, in a thread of its own with a connection of its own (SQLite
-        does the copying without the GIL); one at a time."""
+        does the copying without the GIL); one at a time, CHECKPOINT_AFTER seconds later: after a first poll of
+        200 MB, copying it all again at once would compete with drawing the rows it just stored."""
         if self._checkpointing or str(self.path) == ":memory:":
             return
         self._checkpointing = True
@@ -471,7 +476,9 @@ class Store:
             finally:
                 self._checkpointing = False
 
-        threading.Thread(target=run, name="tmail-checkpoint", daemon=True).start()
+        self._checkpoint_timer = timer = threading.Timer(CHECKPOINT_AFTER, run)
+        timer.name, timer.daemon = "tmail-checkpoint", True
+        timer.start()
 
     def _next_seq(self, db: sqlite3.Connection, name: str = "seq") -> int:
         """The next number of a store-wide sequence, taken inside a write transaction (so writers are ordered)."""

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input
 
 from ...api import NetworkError, TmailError
@@ -45,6 +46,7 @@ HINT_NO_BOXES = "No mailboxes yet. Press n for a random address, N to choose one
 HINT_PICK = "Select a message and press Enter to read it."
 HINT_EMPTY = "No mail here yet: it appears by itself."
 DEMO_CHECK = 30.0  # seconds between looks for a demo whose boxes have all expired
+INDEX_AFTER = 1.0  # seconds between new mail and the indexer's start: the new rows are drawn first
 FIRST_ROWS = 200  # rows of a box read with its count; the list reads the others page by page as they are drawn
 
 
@@ -60,6 +62,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         self.armed: dict[str, Expectation] = {}  # boxes waiting for a code or link (`A`)
         self._warned: set[str] = set()  # armed boxes whose coming expiry was said
         self._index_after_poll = False  # mail stored during this reader's poll: the indexer starts after it
+        self._index_timer: Timer | None = None  # the indexer's start, waiting INDEX_AFTER
 
     # --- layout and start-up -----------------------------------------------------------------------------------
 
@@ -196,12 +199,17 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
 
     def index_soon(self, poll_over: bool = False) -> None:
         """New bodies for the search index: the indexer is started for them, but not while this reader polls (it
-        must not compete with a big first poll): then when the poll is over."""
+        must not compete with a big first poll): then when the poll is over, INDEX_AFTER seconds later (the rows
+        the poll stored are drawn first)."""
         if self.status.checking and not poll_over:
             self._index_after_poll = True
-        elif self._index_after_poll or not poll_over:
+        elif (self._index_after_poll or not poll_over) and self._index_timer is None:
             self._index_after_poll = False
-            self.app.call_later(self.app.ensure_indexer)
+            self._index_timer = self.set_timer(INDEX_AFTER, self._start_indexer)
+
+    def _start_indexer(self) -> None:
+        self._index_timer = None
+        self.app.call_later(self.app.ensure_indexer)
 
     def on_mail_removed(self, message: watched.MailRemoved) -> None:
         for mailbox, message_id in message.event.keys:
