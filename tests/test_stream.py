@@ -173,14 +173,19 @@ async def test_the_watcher_polls_an_unchanged_box_without_decoding(tmp_path, mon
     watcher = Watcher(api, store)
     await watcher.start()
     box = store.box(BOX)
+    lookups = []
+    looked_up = store.known_prints
+    monkeypatch.setattr(store, "known_prints", lambda *a: lookups.append(a) or looked_up(*a))
     await watcher.poll(box)
     assert store.count(BOX) == 20 and await watcher.changes()
+    assert lookups == []  # the box held no mail: nothing to recognise, nothing looked up
     calls = []
     original = Message.from_api
     monkeypatch.setattr(Message, "from_api", staticmethod(lambda data: calls.append(data) or original(data)))
     seq = store.last_seq()
     events = await watcher.poll(store.box(BOX))
     assert calls == [] and store.last_seq() == seq and type(events[0]).__name__ == "PollSucceeded"
+    assert lookups  # (recognised by their fingerprints)
     assert await watcher.changes() == []
     await api.aclose()
 

@@ -311,7 +311,9 @@ class Watcher:
         try:
             # Streamed, only messages whose raw JSON the store does not know are decoded, and those are stored in
             # parts while the rest downloads (see api.messages).
-            with recognising(partial(self.store.known_prints, address), writes.put):
+            # (A box holding no mail, as at its first poll, has nothing to recognise: no lookups.)
+            known = partial(self.store.known_prints, address) if box.total else None
+            with recognising(known, writes.put):
                 listing = await self.api.messages(address)
         except NotFoundError as exc:
             await writes.finish()

@@ -603,7 +603,7 @@ DELIVER: ContextVar[Deliver | None] = ContextVar("tmail_deliver", default=None)
 
 
 @contextmanager
-def recognising(known: Known, deliver: Deliver | None = None) -> Iterator[None]:
+def recognising(known: Known | None, deliver: Deliver | None = None) -> Iterator[None]:
     tokens = RECOGNISE.set(known), DELIVER.set(deliver)
     try:
         yield
