@@ -352,34 +352,34 @@ async def idle(folder: Path, huge_store: Path, sizes: Sizes) -> list[Row]:
     huge.parent.mkdir(parents=True)
     os.link(huge_store, huge)  # (a link: the app opens it as its own store)
     apps.append((f"one box of {sizes.huge:,}", huge, f"Message number {sizes.huge - 1}:"))
-    rows = []
     with AnswerServer(folder / "answers4") as server:
         for n in range(1, 20):
             server.put(f"other{n}@quickbox.test", answer([]))
         server.put(BOX, answer(small))
-        terminal = shutil.which("tmux") is not None
-        if terminal:
-            from .tmux_check import EMPTY_APP, KEY, idle_percent
+        if shutil.which("tmux") is not None:  # one window, the empty app beside the three (see idle_percents)
+            from .tmux_check import EMPTY_APP, KEY, idle_percents
 
             base = {"TMAIL_BASE_URL": server.base_url, "TMAIL_API_KEY": KEY, "PATH": os.environ.get("PATH", ""),
                     "HOME": str(folder)}
-            empty = idle_percent([sys.executable, "-c", EMPTY_APP], base, "empty app ready", sizes.idle)
+            runs = [([sys.executable, "-c", EMPTY_APP], base, "empty app ready")]
+            for n, (_, path, ready) in enumerate(apps):
+                if path.name != "tmail.db":
+                    path = path.rename(path.with_name("tmail.db"))
+                env = base | {"XDG_DATA_HOME": str(path.parent.parent), "XDG_CONFIG_HOME": str(folder / f"config{n}")}
+                runs.append(([str(Path(sys.executable).with_name("tmail"))], env, ready))
+            empty, *used = idle_percents(runs, sizes.idle)
+            where = "tmux, side by side"
         else:
             async with Empty().run_test(size=SIZE) as pilot:
                 empty = await cpu_percent(sizes.idle)(pilot)
-        for label, path, ready in apps:
-            if terminal:
-                if path.name != "tmail.db":
-                    path = path.rename(path.with_name("tmail.db"))
-                env = base | {"XDG_DATA_HOME": str(path.parent.parent), "XDG_CONFIG_HOME": str(folder / "config")}
-                used = idle_percent([str(Path(sys.executable).with_name("tmail"))], env, ready, sizes.idle)
-            else:
+            used = []
+            for _, path, _ in apps:
                 app = make_app(folder, path, base_url=server.base_url, interval=None)
                 async with app.run_test(size=SIZE) as pilot:
-                    used = await cpu_percent(sizes.idle)(pilot)
-            where = "tmux" if terminal else "headless"
-            rows.append(ratio_row(f"4. idle, {label}, {sizes.idle:.0f} s ({where})", used, empty, "% core", 3.0, 1))
-    return rows
+                    used.append(await cpu_percent(sizes.idle)(pilot))
+            where = "headless"
+    return [ratio_row(f"4. idle, {label}, {sizes.idle:.0f} s ({where})", value, empty, "% core", 3.0, 1)
+            for (label, _, _), value in zip(apps, used)]
 
 
 # --- 5: a million messages -----------------------------------------------------------------------------------------
