@@ -227,7 +227,8 @@ class TempMailClient:
         """5. Every message of a mailbox, with full content; a message id seen twice in one answer counts once.
 
         The answer is streamed and split message by message as it arrives (stream.py), in a thread of its own:
-        neither the download nor the decoding runs on the caller's loop, and the answer is never held whole. Each message's raw JSON is fingerprinted; inside `recognising(known)` (a poll),
+        neither the download nor the decoding runs on the caller's loop, and the answer is never held whole. Each
+        message's raw JSON is fingerprinted; inside `recognising(known)` (a poll),
         `known(fingerprints)` says which are stored already, and those are not decoded at all: the list then holds
         only the others. With `deliver` as well, each batch of decoded messages of the answer's list is handed to
         `deliver` (on the poll's thread: it must only queue them) as soon as it is decoded, instead of being kept:
