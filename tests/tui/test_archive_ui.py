@@ -107,6 +107,25 @@ async def test_slash_searches_the_box_in_view_with_the_query_syntax(emulator, tm
         await wait_for(pilot, lambda: messages.row_count == 3)
 
 
+async def test_a_filter_key_filters_the_list_in_its_own_turn(emulator, tmp_path):
+    """The list is filtered while the key is handled, not after a message round trip: so its rows show in the
+    key's frame or the next, not two frames later."""
+    app = make_app(emulator, tmp_path)
+    address = live_box(emulator, app, subject="Welcome aboard")
+    emulator.deliver(address, FeedMessage("Invoice 12", "Shop", "billing@shop.example", "Thanks"),
+                     received=emulator.now() - 5)
+    async with app.run_test(size=SIZE) as pilot:
+        messages = await rows_shown(pilot, 2)
+        await app.open_archive()
+        await pilot.press("slash")
+        field = app.screen.query_one("#filter")
+        field.value = "invoice"  # as a key sets it; nothing awaited before looking
+        assert messages.row_filter is not None and messages.row_count == 1
+        assert messages.row(0).subject == "Invoice 12"
+        field.value = ""
+        assert messages.row_filter is None
+
+
 async def test_search_results_show_hostile_text_literally_with_the_box_label(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
     expired_box_with_old_mail(app, subject=f"Invoice {HOSTILE}", body=f"<p>quokka {HOSTILE}</p>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ from .mailbox_actions import MailboxActions
 from .message_actions import MessageActions
 
 if TYPE_CHECKING:
+    from ...archive import Archive
     from ...expect import Expectation
     from ..app import TmailApp
 
@@ -48,6 +50,19 @@ HINT_EMPTY = "No mail here yet: it appears by itself."
 DEMO_CHECK = 30.0  # seconds between looks for a demo whose boxes have all expired
 INDEX_AFTER = 1.0  # seconds between new mail and the indexer's start: the new rows are drawn first
 FIRST_ROWS = 200  # rows of a box read with its count; the list reads the others page by page as they are drawn
+
+
+class FilterField(Input):
+    """The `/` field. It hands its text to the screen as it changes, in the same turn as the key: through the
+    Changed message the screen heard of it only after the key's own frame, and Textual's next frame then came up to
+    two frame times later (a filter key at 100,000 messages showed in ~35 ms against a plain list's ~18)."""
+
+    def __init__(self, typed: Callable[[str], None], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._typed = typed
+
+    def watch_value(self, value: str) -> None:
+        self._typed(value)
 
 
 class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[None]):
@@ -71,8 +86,8 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         with Horizontal(id="main"):
             yield MailboxList(clock=clock, id="boxes")
             with Vertical(id="right"):
-                yield Input(placeholder="Search this box: words, from:, subject:, has:code, after:2d… (Esc clears)",
-                            id="filter")
+                yield FilterField(self.filter_typed, id="filter",
+                                  placeholder="Search this box: words, from:, subject:, has:code, after:2d… (Esc clears)")
                 yield MessageList(clock=clock, id="messages")
                 yield Reader(id="reader")
         yield StatusLine(clock=clock, id="status")
@@ -283,12 +298,21 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         field.add_class("shown")
         field.focus()
 
-    @on(Input.Changed, "#filter")
-    async def filter_changed(self, event: Input.Changed) -> None:
-        row_filter, _ = await self.row_filter(event.value)
+    def filter_typed(self, text: str) -> None:
+        """The `/` field's text changed: filter the list now, in the key's own turn (see FilterField)."""
+        if self.app.archive is None:  # (a first `/` in the app's first moment: the archive opens first)
+            self.filter_when_open(text)
+            return
+        row_filter = self._row_filter(self.app.archive, text)[0]
         self.messages.set_filter(row_filter)
-        if row_filter is not None and self.app.archive is not None:
-            self.index_for_filter(event.value)
+        if row_filter is not None:
+            self.index_for_filter(text)
+
+    @work(group="filter-open", exclusive=True, exit_on_error=False)
+    async def filter_when_open(self, text: str) -> None:
+        row_filter = (await self.row_filter(text))[0]
+        if self.query_one("#filter", Input).value == text:
+            self.messages.set_filter(row_filter)
 
     @work(group="filter-index", exclusive=True, exit_on_error=False)
     async def index_for_filter(self, text: str) -> None:
@@ -316,6 +340,13 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         cannot hold the archive's index, by a substring of the sender or subject."""
         try:
             archive = await self.app.open_archive()  # (at once, but for a first `/` in the app's first moment)
+        except TmailError:
+            return RowFilter.substring(text), ()
+        return self._row_filter(archive, text)
+
+    @staticmethod
+    def _row_filter(archive: Archive, text: str) -> tuple[RowFilter | None, tuple[str, ...]]:
+        try:
             return archive.row_filter(text)
         except (TmailError, sqlite3.Error):
             return RowFilter.substring(text), ()
