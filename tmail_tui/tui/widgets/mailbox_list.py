@@ -145,4 +145,3 @@ class MailboxList(VirtualList):
         if not short and not box.is_expired(self.clock()) and box.seconds_left(self.clock()) is not None:
             detail += " left"
         return detail
-
