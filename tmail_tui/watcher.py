@@ -21,7 +21,7 @@ Textual messages (tui/messages.py), the command line prints them.
 What things cost (issue 12): a poll is streamed and only the messages whose raw JSON the store does not know are
 decoded (`recognising`, api/client.py), so an unchanged box of 5,000 HTML mails costs its download and a hash of
 each message, off this event loop; a poll that changes nothing takes no write number. A big answer of new mail
-(a first poll of thousands) is stored in parts while it downloads (`_StreamedWrites`), and each part is reported as
+(a first poll of thousands) is stored in parts while it downloads (stored_parts.py), and each part is reported as
 it lands (at most every PART_EVERY seconds), so the first rows show at once; what is news is still told once, in
 one MailArrived when the poll is over. An idle wake-up (every CHECK_EVERY seconds, so mail another process stored
 shows within one poll interval of the box in view) is one thread hop and one PRAGMA (`Store.version`): the boxes,
@@ -31,22 +31,20 @@ the quota and the changes are read only when something was committed since the l
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
 from .api import AuthError, NotFoundError, TempMailClient, TmailError
-from .api.client import Listing, recognising
+from .api.client import recognising
 from .api.models import Quota
 from .poller import BoxTimes, PollPolicy
 from .sanitize import one_line
 from .store import Changes, Store, StoredBox, Summary, normal_address
+from .stored_parts import ProcessWrites, StreamedWrites
 
 LEASE = 60.0  # seconds a claimed poll keeps other processes off the box (after a crash, no longer than this)
-PART_MIN = 50  # new messages of an answer that make it stored in parts as it downloads (see _StreamedWrites)
-PART_SIZE = 250  # new messages in each part after the first
 PART_EVERY = 0.25  # seconds between the looks at a growing box's parts (and so between its redraws)
 CHECK_EVERY = 2.0  # seconds between looks at the store for what other processes fetched
 MISSES_FOR_GONE = 3  # 404s in a row, not in the API's own words, before a box is believed gone
@@ -304,27 +302,38 @@ class Watcher:
 
     async def poll(self, box: StoredBox) -> list[Event]:
         """One poll of one box and what came of it (the store is written; the mail itself comes from `changes`)."""
-        address = box.address
+        address, started = box.address, self.clock()
         loop = asyncio.get_running_loop()
-        writes = _StreamedWrites(self.store, address, self.clock(),
-                                 lambda: loop.call_soon_threadsafe(self._part_stored.set))
+        stored = partial(loop.call_soon_threadsafe, self._part_stored.set)
+        # Streamed, only messages whose raw JSON the store does not know are decoded, and those are stored in parts
+        # while the rest downloads (see api.messages, stored_parts.py). A box holding no mail, as at its first poll,
+        # has nothing to recognise: its messages go undecoded to ProcessWrites (a big answer: to a process).
+        if box.total:
+            writes = StreamedWrites(self.store, address, started, stored)
+            streaming = recognising(partial(self.store.known_prints, address), writes.put)
+        else:
+            writes = ProcessWrites(self.store, address, started, stored)
+            streaming = recognising(None, raw=writes.put)
         try:
-            # Streamed, only messages whose raw JSON the store does not know are decoded, and those are stored in
-            # parts while the rest downloads (see api.messages).
-            # (A box holding no mail, as at its first poll, has nothing to recognise: no lookups.)
-            known = partial(self.store.known_prints, address) if box.total else None
-            with recognising(known, writes.put):
+            with streaming:
                 listing = await self.api.messages(address)
+            listing.extend(rest := await writes.drain())
+            listing.fingerprints.update(rest.fingerprints)
         except NotFoundError as exc:
-            await writes.finish()
+            writes.abort()
             await self._save_quota()
             return await self._not_found(box, exc)
         except Exception as exc:  # noqa: BLE001 - whatever went wrong, the loop backs off and goes on
-            await writes.finish()  # (what was stored stays: each message whole, as the server sent it)
+            writes.abort()  # (what was stored stays: each part whole, as the server sent it)
             await self._save_quota()
             await asyncio.to_thread(self.store.release_poll, address)
             return self._failed(address, _problem(exc), key_refused=isinstance(exc, AuthError))
-        await writes.finish(listing, self._unsaved_quota())  # (the quota is saved with the poll: one write)
+        except asyncio.CancelledError:
+            writes.abort()
+            raise
+        # The poll completed, with the quota the answer told: one write.
+        await asyncio.to_thread(self.store.record_poll, address, listing, listing.fingerprints, fetched_at=started,
+                                first_place=writes.placed, quota=self._unsaved_quota())
         self._failures.pop(address, None)
         recovered, self._failing = self._failing, False
         return [PollSucceeded(address, self.clock(), recovered)]
@@ -394,70 +403,6 @@ class Watcher:
             events.append(MailArrived(tuple(arrived)))
         cursor.seq = changes.seq
         return events
-
-
-class _StreamedWrites:
-    """A poll's decoded messages, stored in parts while the rest of the answer downloads: the poll's thread only
-    queues them (`put`); a thread of its own writes them (SQLite writes without the GIL, so the download and
-    decoding go on meanwhile). The first part is written as soon as PART_MIN messages are queued, so the first
-    rows show at once; then a part each time PART_SIZE more are queued (a transaction and a redraw per handful of
-    messages would slow the poll). `finish` writes what is left and completes the poll (see `Store.record_poll`):
-    an answer of fewer than PART_MIN new messages, the usual poll, is stored in one transaction at the end."""
-
-    def __init__(self, store: Store, address: str, started: float, stored: Callable[[], None]) -> None:
-        self.store, self.address, self.started, self.stored = store, address, started, stored
-        self._ready = threading.Condition()
-        self._queued: list[Listing] = []
-        self._count = 0  # messages queued
-        self._placed = 0  # messages handed to a write so far: the place in the answer of the next one
-        self._writer: threading.Thread | None = None
-        self._all_in = False  # the answer is over: what is queued is the rest
-        self._error: BaseException | None = None
-
-    def put(self, batch: Listing) -> None:
-        with self._ready:
-            self._queued.append(batch)
-            self._count += len(batch)
-            if self._writer is None and self._count >= PART_MIN:
-                self._writer = threading.Thread(target=self._write, name="tmail-store-write", daemon=True)
-                self._writer.start()
-            elif self._count >= PART_SIZE:
-                self._ready.notify()
-
-    def _write(self) -> None:
-        while True:
-            with self._ready:
-                self._ready.wait_for(lambda: self._all_in or self._count >= PART_SIZE or self._placed == 0)
-                if self._all_in or self._error is not None:
-                    return  # `finish` stores the rest
-                parts, self._queued, self._count = self._queued, [], 0
-            messages = [m for part in parts for m in part]
-            prints = {k: v for part in parts for k, v in part.fingerprints.items()}
-            try:
-                self.store.record_poll(self.address, messages, prints, complete=False, fetched_at=self.started,
-                                       first_place=self._placed)
-            except BaseException as exc:  # noqa: BLE001 - said by `finish`, on the poll's side
-                self._error = exc
-            self._placed += len(messages)
-            self.stored()
-
-    async def finish(self, rest: Listing | None = None, quota: Quota | None = None) -> None:
-        """Wait for the write under way; then store what is still queued and `rest` (what was not delivered), and
-        complete the poll, saving `quota` with it (with `rest` None, the poll failed: nothing more is stored). A
-        write's error is raised here."""
-        with self._ready:
-            self._all_in = True
-            self._ready.notify()
-        if self._writer is not None:
-            await asyncio.to_thread(self._writer.join)
-        if self._error is not None:
-            raise self._error
-        if rest is not None:
-            for part in self._queued:
-                rest.extend(part)
-                rest.fingerprints.update(part.fingerprints)
-            await asyncio.to_thread(self.store.record_poll, self.address, rest, rest.fingerprints,
-                                    fetched_at=self.started, first_place=self._placed, quota=quota)
 
 
 def _problem(exc: BaseException) -> str:

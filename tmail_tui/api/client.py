@@ -63,6 +63,7 @@ _MAX_DIGITS = 4000  # below Python's 4,300-digit limit for int(): a longer numbe
 _T = TypeVar("_T")
 Known = Callable[[list[bytes]], dict[bytes, str]]  # fingerprints -> the ids of those stored already
 Deliver = Callable[["Listing"], None]  # takes a batch of decoded messages as the answer streams in
+DeliverRaw = Callable[[list], None]  # takes a batch of raw messages (JSON bytes, undecoded) as the answer streams in
 
 
 def segment(value: str) -> str:
@@ -233,16 +234,18 @@ class TempMailClient:
         only the others. With `deliver` as well, each batch of decoded messages of the answer's list is handed to
         `deliver` (on the poll's thread: it must only queue them) as soon as it is decoded, instead of being kept:
         the caller stores mail while the rest downloads, and the list returned holds only what was not delivered.
+        With `raw` instead (a box with nothing to recognise, its first poll), each batch is handed over undecoded:
+        the caller decodes it where it likes (`Collected`; stored_parts.py: in a process of its own).
         """
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Listing] = loop.create_future()
         stop = threading.Event()
-        known, deliver = RECOGNISE.get(), DELIVER.get()
+        known, deliver, raw = RECOGNISE.get(), DELIVER.get(), RAW.get()
 
         def run() -> None:
+            outcome: tuple[Listing | None, BaseException | None]
             try:
-                outcome: tuple[Listing | None, BaseException | None] = (self._listing(email, known, deliver, stop),
-                                                                          None)
+                outcome = (self._listing(email, known, raw or deliver, stop, raw is not None), None)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
                 outcome = (None, exc)
             try:
@@ -267,18 +270,22 @@ class TempMailClient:
                                                follow_redirects=False)
             return self._poll_http
 
-    def _listing(self, email: str, known: Known | None, deliver: Deliver | None, stop: threading.Event) -> Listing:
+    def _listing(self, email: str, known: Known | None, deliver: Deliver | DeliverRaw | None, stop: threading.Event,
+                 raw: bool = False) -> Listing:
         """In a poll's thread: the request, streamed through a ListingReader; blocking there blocks no one. The
         deadline is checked at every chunk (a server trickling bytes passes every read timeout; a silent one hits
         the read timeout). Only the first list followed is delivered as it comes: it is the answer's list but in
         answers no server sends (a key repeated, `data` beside `messages`), where the list picked at the end is
         undelivered and returned whole."""
-        collected: dict[int, _Collected] = {}
+        collected: dict[int, Collected] = {}
 
         def on_batch(array: int, raws: list) -> None:
             if stop.is_set():
                 raise _Abandoned
-            collected.setdefault(array, _Collected()).take(raws, known, email, deliver if array == 0 else None)
+            if raw and array == 0:
+                deliver(raws)
+                return
+            collected.setdefault(array, Collected()).take(raws, known, email, deliver if array == 0 else None)
 
         reader = ListingReader(on_batch)
         ends = time.monotonic() + self.deadline
@@ -310,7 +317,7 @@ class TempMailClient:
                            response.status_code, detail, api_said=True)
         if picked is None:
             raise ServerError("The server's answer has no message list.")
-        return collected.get(picked, _Collected()).result
+        return collected.get(picked, Collected()).result
 
     async def message(self, message_id: str) -> Message:
         """6. One message (the server marks it seen)."""
@@ -601,21 +608,25 @@ class Listing(list):
 # keeps `messages(email)` the one-argument call every caller knows; the thread it runs in inherits the context).
 RECOGNISE: ContextVar[Known | None] = ContextVar("tmail_recognise", default=None)
 DELIVER: ContextVar[Deliver | None] = ContextVar("tmail_deliver", default=None)
+RAW: ContextVar[DeliverRaw | None] = ContextVar("tmail_deliver_raw", default=None)
 
 
 @contextmanager
-def recognising(known: Known | None, deliver: Deliver | None = None) -> Iterator[None]:
-    tokens = RECOGNISE.set(known), DELIVER.set(deliver)
+def recognising(known: Known | None, deliver: Deliver | None = None, *,
+                raw: DeliverRaw | None = None) -> Iterator[None]:
+    tokens = RECOGNISE.set(known), DELIVER.set(deliver), RAW.set(raw)
     try:
         yield
     finally:
         RECOGNISE.reset(tokens[0])
         DELIVER.reset(tokens[1])
+        RAW.reset(tokens[2])
 
 
-class _Collected:
+class Collected:
     """The messages of one list of the answer, batch by batch: fingerprints first, then only the unknown decoded.
-    A message id seen twice counts once (the first wins), whether it was recognised or decoded."""
+    A message id seen twice counts once (the first wins), whether it was recognised or decoded. (Also used where
+    raw batches are decoded away from the poll: stored_parts.py.)"""
 
     def __init__(self) -> None:
         self.ids: set[str] = set()
