@@ -30,7 +30,7 @@ from tmail_tui.poller import PollPolicy
 from tmail_tui.store import Store
 from tmail_tui.tui.app import TmailApp
 
-from .serve import QUOTA
+from .serve import quota
 
 BOX = "bench.box@quickbox.test"
 _NEWS = NEWSLETTER_HTML.split("<body>", 1)[1].rsplit("</body>", 1)[0]
@@ -94,7 +94,7 @@ class FakeApi:
             self.calls += 1
             time.sleep(self.delay)
             body = {"status": True, "mailbox": BOX, "messages": self.messages}
-            return httpx.Response(200, content=json.dumps(body), headers=QUOTA)
+            return httpx.Response(200, content=json.dumps(body), headers=quota(self.calls))
 
         return httpx.MockTransport(handler)
 

@@ -2,7 +2,8 @@
 
 Prints its port, then answers GET /api/messages?email=X with FOLDER/X.json (sent with sendfile: the server's own
 cost stays small and off tmail's books) and GET /count with the number of message requests so far. Keep-alive, as a
-real API over HTTP/1.1.
+real API over HTTP/1.1. Each request spends one of the quota, as the real API's successful calls do (so the quota
+tmail is told changes with every poll, as it does for a user).
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-QUOTA = {"X-RateLimit-Limit": "50000", "X-RateLimit-Used": "100", "X-RateLimit-Remaining": "49900",
-         "X-RateLimit-Reset": "2099-01-01T00:00:00+00:00"}
+LIMIT, USED = 50_000, 100
+RESET = "2099-01-01T00:00:00+00:00"
 EMPTY = b'{"status": true, "messages": []}'
+
+
+def quota(requests: int) -> dict[str, str]:
+    """The quota headers after `requests` requests."""
+    used = USED + requests
+    return {"X-RateLimit-Limit": str(LIMIT), "X-RateLimit-Used": str(used), "X-RateLimit-Remaining": str(LIMIT - used),
+            "X-RateLimit-Reset": RESET}
 
 
 def serve(conn: socket.socket, folder: Path, counter: list[int]) -> None:
@@ -45,7 +53,7 @@ def answer(conn: socket.socket, folder: Path, counter: list[int]) -> None:
             counter[0] += 1
             email = parse_qs(parts.query).get("email", [""])[0].lower()
             path = folder / f"{email}.json"
-            extra = "".join(f"{name}: {value}\r\n" for name, value in QUOTA.items())
+            extra = "".join(f"{name}: {value}\r\n" for name, value in quota(counter[0]).items())
             try:
                 file = open(path, "rb")  # noqa: SIM115 - sent below with sendfile
             except OSError:

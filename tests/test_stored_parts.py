@@ -85,14 +85,13 @@ async def test_a_small_first_poll_starts_no_process(tmp_path, children):
     store = first_poll_store(tmp_path)
     watcher = Watcher(trickling([answer(20), []]), store, fast_pace(), in_view=BOX)
     events = await watch_until(watcher, lambda ev: "MailArrived" in kinds(ev))
-    assert children == [] and len([e for e in events if isinstance(e, MailArrived)][0].rows) == 20
+    assert children == [] and len(next(e for e in events if isinstance(e, MailArrived)).rows) == 20
 
 
 async def test_a_process_that_fails_fails_the_poll_in_its_words_and_the_next_poll_completes_the_box(
         tmp_path, children, monkeypatch):
-    monkeypatch.setattr(stored_parts, "child_command", lambda *args: [
-        sys.executable, "-c", "import sys; sys.stdin.buffer.read(10); print('the disk is full', file=sys.stderr); "
-        "sys.exit(1)"])
+    failing = "import sys; sys.stdin.buffer.read(10); print('the disk is full', file=sys.stderr); sys.exit(1)"
+    monkeypatch.setattr(stored_parts, "child_command", lambda *args: [sys.executable, "-c", failing])
     store = first_poll_store(tmp_path)
     messages = answer(300)
     watcher = Watcher(trickling([big_answer(messages), messages]), store, fast_pace(), in_view=BOX)

@@ -110,6 +110,7 @@ class Scheduled:
     at: float | None
     paused_until: float | None = None
     stretch: float = 1.0  # > 1: checks are this much further apart, to make the month's quota last
+    in_view_at: float | None = None  # when the box in view is polled next (None: no box in view, or never)
 
 
 @dataclass(frozen=True)
@@ -218,8 +219,10 @@ class Watcher:
             times = [self._times(box) for box in boxes]
             fast = self._hurried | {self._in_view} if self._in_view else self._hurried
             choice = self.policy.next_poll(times, fast, now, self._quota)
+            view = next((t for t in times if t.address == self._in_view), None)
             scheduled = Scheduled(choice[0].address if choice else None, choice[1] if choice else None,
-                                  self.policy.paused_until(self._quota, now), self.policy.stretch(self._quota, now))
+                                  self.policy.paused_until(self._quota, now), self.policy.stretch(self._quota, now),
+                                  self.policy.due_at(view, True, now, self._quota) if view else None)
             if scheduled != self._scheduled:
                 self._scheduled = scheduled
                 yield scheduled

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from textual.app import App
 
 from tmail_tui.api.models import Quota
@@ -69,7 +70,7 @@ async def test_the_status_line_does_not_repaint_while_only_the_clock_moves():
         await pilot.pause(0.3)
         shown = text(status)
         next_at = datetime.fromtimestamp(NOW + 10).strftime("%H:%M:%S")
-        assert f"next {next_at}" in shown and "quota 49,000 of 50,000 left, resets in 3d 0h" in shown
+        assert f"next {next_at}" in shown and "quota 49k of 50k left, resets in 3d 0h" in shown
         renders = status.renders
         assert status._wake._interval > 1000  # no timer every second: the reset moves in half an hour
         for _ in range(5):  # five seconds: the next check is still due at the same time
@@ -168,3 +169,36 @@ def test_the_reader_imports_only_what_its_first_frame_needs():
                    "tmail_tui.expect", "tmail_tui.render", "tmail_tui.emulator", "tmail_tui.cli.archive",
                    "html2text", "pygments", "rich.traceback"):
         assert module not in loaded, module
+
+
+async def test_the_status_line_speaks_of_the_box_in_view_and_other_boxes_polls_leave_it_alone(emulator, tmp_path,
+                                                                                                monkeypatch):
+    from .helpers import make_app, screen_text, wait_for
+    from .test_reader import SIZE, with_box
+
+    renders: list[str] = []
+    real = StatusLine.render
+    monkeypatch.setattr(StatusLine, "render", lambda self: (renders.append(str(real(self))), real(self))[1])
+    app = make_app(emulator, tmp_path, fast=3600, in_view=3600, background=0.2)  # the box in view: hourly
+    boxes = [with_box(emulator, app, "One"), with_box(emulator, app, "Two")]
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: status.last_poll is not None and status.next_poll is not None)
+        in_view = app.watcher.in_view
+        other = next(box for box in boxes if box != in_view)
+        polled_at = app.store.box(in_view).polled_at
+        assert status.last_poll == pytest.approx(polled_at, abs=1)
+        assert status.next_poll == pytest.approx(polled_at + 3600, abs=1)
+
+        def polls_of_other() -> int:
+            return sum(1 for _, path, _ in emulator.requests
+                       if path.startswith("/api/messages?") and other.split("@")[0] in path)
+
+        await pilot.pause(0.3)
+        drawn, line, polls = len(renders), screen_text(app).splitlines()[-2], polls_of_other()
+        await wait_for(pilot, lambda: polls_of_other() >= polls + 4, what="four polls of the other box")
+        await pilot.pause(0.3)
+        # each spent one request of the quota (49,99x of 50,000 left: "49.9k"), and none moved the line
+        assert emulator.quota_used > 4 and "quota 49.9k of 50k left" in line
+        assert len(renders) == drawn and screen_text(app).splitlines()[-2] == line
+        assert f"checked {datetime.fromtimestamp(status.last_poll).strftime('%H:%M:%S')}" in line

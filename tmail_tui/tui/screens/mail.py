@@ -172,6 +172,9 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         first, keys = await asyncio.to_thread(store.page, box.address, 0, FIRST_ROWS, FIRST_ROWS)
         total = await asyncio.to_thread(store.count, box.address) if len(first) == FIRST_ROWS else len(first)
         self.messages.show(first, total, keys)
+        polled = await asyncio.to_thread(store.box, box.address)  # (the sidebar's copy is as old as its last load)
+        self.status.last_poll = polled.polled_at if polled is not None else None
+        self.status.checking = False  # (a poll of the box left behind no longer says "checking…")
         if self.reader.message is None or self.reader.message.mailbox != box.address:
             self.reader.show_hint(HINT_PICK if self.messages.row_count else HINT_EMPTY)
 
@@ -247,19 +250,28 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
     def on_boxes_changed(self, _: watched.BoxesChanged) -> None:
         self.load_boxes()
 
-    def on_poll_started(self, _: watched.PollStarted) -> None:
-        self.status.checking = True
+    # The status line speaks of the box in view: when it was checked, when it will be, "checking…". A poll of
+    # another box changes nothing there unless it brings a problem or ends one, so watching 20 boxes costs no more
+    # repaints than watching one (issue 12: idle).
+    def _in_view(self, address: str) -> bool:
+        return address == self.app.watcher.in_view
+
+    def on_poll_started(self, message: watched.PollStarted) -> None:
+        if self._in_view(message.event.address):
+            self.status.checking = True
 
     def on_poll_succeeded(self, message: watched.PollSucceeded) -> None:
-        self.status.checking = False
         self.index_soon(poll_over=True)
-        self.status.last_poll = message.event.at
+        if self._in_view(message.event.address):
+            self.status.checking = False
+            self.status.last_poll = message.event.at
         self.status.problem = ""
         if message.event.recovered:
             self.notify("Connected again.", markup=False)
 
     def on_poll_failed(self, message: watched.PollFailed) -> None:
-        self.status.checking = False
+        if self._in_view(message.event.address):
+            self.status.checking = False
         self.index_soon(poll_over=True)  # (what its parts stored)
         self.status.problem = message.event.problem
         if message.event.key_refused:
@@ -269,11 +281,12 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
                         markup=False)
 
     def on_box_gone(self, message: watched.BoxGone) -> None:
-        self.status.checking = False
+        if self._in_view(message.event.address):
+            self.status.checking = False
         self.notify(f"{one_line(message.event.address)} has expired; its mail stays here.", markup=False)
 
     def on_scheduled(self, message: watched.Scheduled) -> None:
-        self.status.next_poll = message.event.at
+        self.status.next_poll = message.event.in_view_at
         self.status.paused_until = message.event.paused_until
         self.status.slowed = message.event.stretch > 1
 

@@ -9,6 +9,9 @@ The fields a poll changes arrive as separate messages a few ms apart (checked, n
 line COALESCE seconds later, once for all of them. What moves with the clock (a slow poll's "checking…", the quota's
 reset: "resets in 9m 05s" moves every second in its last hour, "2d 14h" hourly) wakes the line when it moves, by a
 timer set for that moment: no timer ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
+A change repaints only if it changes the text: the screen shows the box in view's checks, not every box's, and the
+quota is counted in thousands while over a thousand are left ("49.8k of 50k"), so the poll of a box in the
+background, which spends one request of the quota, moves nothing on the line.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class StatusLine(Widget):
         super().__init__(id=id)
         self.clock = clock
         self._moving: tuple[bool, str] | None = None  # what moves with the clock, as last drawn
+        self._drawn = ""  # the text last drawn
         self._checking_since = 0.0
         self._repaint: Timer | None = None  # the coalesced repaint on its way
         self._wake: Timer | None = None  # set for when the clock next moves the line
@@ -58,7 +62,8 @@ class StatusLine(Widget):
 
     def _repaint_now(self) -> None:
         self._repaint = None
-        self.refresh()
+        if self._line().plain != self._drawn:
+            self.refresh()
 
     watch_problem = watch_paused_until = watch_last_poll = watch_next_poll = watch_quota = watch_slowed = _changed
 
@@ -100,6 +105,7 @@ class StatusLine(Widget):
 
     def render(self) -> Text:
         line = self._line()
+        self._drawn = line.plain
         self._wake_when_moving(self.clock())
         return line
 
@@ -124,8 +130,18 @@ class StatusLine(Widget):
                 text.append(" (slowed: quota low)", style="yellow")
         quota = self.quota
         if quota is not None and quota.remaining is not None and quota.remaining >= 0:
-            of = f" of {quota.limit:,}" if quota.limit else ""
-            text.append(f" · quota {quota.remaining:,}{of} left")
+            of = f" of {count(quota.limit)}" if quota.limit else ""
+            text.append(f" · quota {count(quota.remaining)}{of} left")
             if reset:
                 text.append(f", resets in {reset}")
         return text
+
+
+def count(requests: int) -> str:
+    """A number of requests as the line says it: exact below a thousand, where every one counts; above, in thousands
+    or millions, rounded down (never more than is left)."""
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if requests >= size:
+            tenths = requests * 10 // size
+            return f"{tenths // 10}{unit}" if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}{unit}"
+    return f"{requests:,}"
