@@ -100,13 +100,15 @@ class PollPolicy:
 
     def due_at(self, box: BoxTimes, in_view: bool, now: float, quota: Quota | None) -> float | None:
         """When this box should next be polled (None: not at all)."""
+        return self._due(box, in_view, now, self.stretch(quota, now), self.paused_until(quota, now))
+
+    def _due(self, box: BoxTimes, in_view: bool, now: float, stretch: float, paused: float | None) -> float | None:
         interval = self.base_interval(box, in_view, now)
         if interval is None:
             return None
-        due = now if box.last_poll is None else box.last_poll + interval * self.stretch(quota, now)
+        due = now if box.last_poll is None else box.last_poll + interval * stretch
         if box.retry_at is not None:
             due = max(due, box.retry_at)
-        paused = self.paused_until(quota, now)
         return due if paused is None else max(due, paused)
 
     def next_poll(self, boxes: list[BoxTimes], in_view: Collection[str], now: float,
@@ -114,8 +116,9 @@ class PollPolicy:
         """The box to poll next and when. `in_view`: the boxes polled at the in-view pace (the one on screen, and
         any armed box waiting for a code); they win a tie."""
         best: tuple[BoxTimes, float] | None = None
+        stretch, paused = self.stretch(quota, now), self.paused_until(quota, now)  # (the same for every box)
         for box in boxes:
-            due = self.due_at(box, box.address in in_view, now, quota)
+            due = self._due(box, box.address in in_view, now, stretch, paused)
             if due is None:
                 continue
             if best is None or due < best[1] or (due == best[1] and box.address in in_view):

@@ -39,6 +39,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -181,9 +182,9 @@ class StoredBox:
         left = self.seconds_left(now)
         return self.gone_at is not None or (left is not None and left <= 0)
 
-    @property
+    @cached_property
     def born(self) -> float:
-        """When the box was made (or added here), epoch seconds."""
+        """When the box was made (or added here), epoch seconds (parsed once: the watcher asks at every look)."""
         created = parse_time(self.created_at_raw)
         return created.timestamp() if created else self.added_at
 

@@ -99,3 +99,30 @@ async def test_the_new_mail_hook_runs_for_each_new_message(emulator, tmp_path):
         emulator.deliver(address, plain("another"))
         await wait_for(pilot, lambda: any("Cannot run the hook" in n for n in notifications(app)))
         assert "another" in screen_text(app)
+
+
+async def test_an_armed_box_about_to_expire_warns_once_and_only_an_armed_box_is_watched(emulator, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from tmail_tui.api.models import Mailbox
+
+    app = make_app(emulator, tmp_path)
+    box = emulator.create_box()
+    ends = datetime.now(UTC) + timedelta(seconds=40)  # inside the last minute: worth a warning
+    app.store.save_box(Mailbox.from_api({"email": box.address, "id": 1, "expire_at": ends.isoformat()}))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        said: list[str] = []
+        real = screen.notify
+        screen.notify = lambda message, **kwargs: (said.append(message), real(message, **kwargs))[1]
+        await wait_for(pilot, lambda: screen.selected_box is not None)
+        assert screen._expiry_watch is None  # nothing armed: no timer looks at expiry
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ArmScreen), what="the arm dialog")
+        await pilot.press(*"github", "enter")
+        await wait_for(pilot, lambda: any("expires in" in n and "still waiting for a code from github" in n
+                                          for n in said), timeout=10, what="the expiry warning")
+        await pilot.pause(5.5)  # another look: said once
+        assert sum("expires in" in n for n in said) == 1
+        await pilot.press("A")  # disarmed: the timer stops
+        await wait_for(pilot, lambda: screen._expiry_watch is None, what="the timer stopped")

@@ -40,6 +40,8 @@ class Arming:
         if expectation is None:
             return
         self.armed[box.address] = expectation
+        if self._expiry_watch is None:  # (only while a box is armed: an idle reader runs no timer for it)
+            self._expiry_watch = self.set_interval(5.0, self.warn_expiring)
         self.app.watcher.hurry(box.address, True)  # polled at the fast pace while it waits
         self.sidebar.armed = {address: e.describe() for address, e in self.armed.items()}
         self.notify(f"{one_line(box.address)} is armed: waiting for {expectation.describe()}. You can look away.",
@@ -48,6 +50,9 @@ class Arming:
     def disarm(self: MailScreen, address: str, said: str) -> None:
         self.armed.pop(address, None)
         self._warned.discard(address)
+        if not self.armed and self._expiry_watch is not None:
+            self._expiry_watch.stop()
+            self._expiry_watch = None
         self.app.watcher.hurry(address, False)
         self.sidebar.armed = {a: e.describe() for a, e in self.armed.items()}
         self.notify(said, markup=False)
@@ -77,8 +82,6 @@ class Arming:
 
     def warn_expiring(self: MailScreen) -> None:
         """An armed box about to expire: said once, so the user can make another before the mail is lost."""
-        if not self.armed:  # the usual case: nothing to look at (this runs every few seconds)
-            return
         now = self.app.clock()
         for box in self.sidebar.boxes:
             left = box.seconds_left(now)

@@ -76,6 +76,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         self.code_turn: tuple[object, int] | None = None  # the message `y` last copied from, and which of its codes
         self.armed: dict[str, Expectation] = {}  # boxes waiting for a code or link (`A`)
         self._warned: set[str] = set()  # armed boxes whose coming expiry was said
+        self._expiry_watch: Timer | None = None  # looks at the armed boxes' expiry every few seconds
         self._index_after_poll = False  # mail stored during this reader's poll: the indexer starts after it
         self._index_timer: Timer | None = None  # the indexer's start, waiting INDEX_AFTER
 
@@ -121,7 +122,6 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         self.load_boxes(first_load=True)
         if self.app.demo:
             self.set_interval(DEMO_CHECK, self.keep_demo_alive)
-        self.set_interval(5.0, self.warn_expiring)
 
     @work(group="boxes", exclusive=True, exit_on_error=False)
     async def load_boxes(self, first_load: bool = False) -> None:

@@ -11,18 +11,20 @@ reset: "resets in 9m 05s" moves every second in its last hour, "2d 14h" hourly) 
 timer set for that moment: no timer ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
 A change repaints only if it changes the text: the screen shows the box in view's checks, not every box's, and the
 quota is counted in thousands while over a thousand are left ("49.8k of 50k"), so the poll of a box in the
-background, which spends one request of the quota, moves nothing on the line.
+background, which spends one request of the quota, moves nothing on the line (and sets no timer). The timers are
+the event loop's own (`call_later`), not Textual's: a poll of the box in view sets and cancels a few, and a Textual
+timer is a task, a message and an inspection of the callback's signature each time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.timer import Timer
 from textual.widget import Widget
 
 from ...api.models import Quota
@@ -53,17 +55,22 @@ class StatusLine(Widget):
         self._moving: tuple[bool, str] | None = None  # what moves with the clock, as last drawn
         self._drawn = ""  # the text last drawn
         self._checking_since = 0.0
-        self._repaint: Timer | None = None  # the coalesced repaint on its way
-        self._wake: Timer | None = None  # set for when the clock next moves the line
+        self._repaint: asyncio.TimerHandle | None = None  # the coalesced repaint on its way
+        self._wake: asyncio.TimerHandle | None = None  # set for when the clock next moves the line
+
+    def on_unmount(self) -> None:
+        for timer in (self._repaint, self._wake):
+            if timer is not None:
+                timer.cancel()
 
     def _changed(self) -> None:
         if self._repaint is None and self._moving is not None:  # (not drawn yet: the first render will)
-            self._repaint = self.set_timer(COALESCE, self._repaint_now)
+            if self._line().plain != self._drawn:
+                self._repaint = asyncio.get_running_loop().call_later(COALESCE, self._repaint_now)
 
     def _repaint_now(self) -> None:
         self._repaint = None
-        if self._line().plain != self._drawn:
-            self.refresh()
+        self.refresh()
 
     watch_problem = watch_paused_until = watch_last_poll = watch_next_poll = watch_quota = watch_slowed = _changed
 
@@ -100,8 +107,8 @@ class StatusLine(Widget):
         if reset is not None and reset > now:
             waits.append(duration_changes_in(reset - now))
         if self._wake is not None:
-            self._wake.stop()
-        self._wake = self.set_timer(max(min(waits), 0) + 0.02, self._tick) if waits else None
+            self._wake.cancel()
+        self._wake = asyncio.get_running_loop().call_later(max(min(waits), 0) + 0.02, self._tick) if waits else None
 
     def render(self) -> Text:
         line = self._line()
