@@ -308,7 +308,13 @@ class Watcher:
         """One poll of one box and what came of it (the store is written; the mail itself comes from `changes`)."""
         address, started = box.address, self.clock()
         loop = asyncio.get_running_loop()
-        stored = partial(loop.call_soon_threadsafe, self._part_stored.set)
+
+        def stored() -> None:  # (from the writer's thread, or the one hearing the child process)
+            try:
+                loop.call_soon_threadsafe(self._part_stored.set)
+            except RuntimeError:
+                pass  # the loop is closed: nobody is waiting
+
         # Streamed, only messages whose raw JSON the store does not know are decoded, and those are stored in parts
         # while the rest downloads (see api.messages, stored_parts.py). A box holding no mail, as at its first poll,
         # has nothing to recognise: its messages go undecoded to ProcessWrites (a big answer: to a process).
