@@ -244,9 +244,9 @@ def _serve(store_path: str, address: str, started: float, placed: int) -> int:
     collected = Collected()
     try:
         frames = _frames(sys.stdin.buffer)
-        for first in frames:
-            collected.ids.update(json.loads(bytes(first[0])))
-            break
+        taken = next(frames, None)  # the first frame: the ids the parent stored already
+        if taken is not None:
+            collected.ids.update(json.loads(bytes(taken[0])))
         for raws in frames:
             collected.take(raws, None, address, writes.put)
         rest = writes.close()

@@ -245,7 +245,7 @@ class TempMailClient:
         def run() -> None:
             outcome: tuple[Listing | None, BaseException | None]
             try:
-                outcome = (self._listing(email, known, raw or deliver, stop, raw is not None), None)
+                outcome = (self._listing(email, known, deliver, raw, stop), None)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
                 outcome = (None, exc)
             try:
@@ -270,8 +270,8 @@ class TempMailClient:
                                                follow_redirects=False)
             return self._poll_http
 
-    def _listing(self, email: str, known: Known | None, deliver: Deliver | DeliverRaw | None, stop: threading.Event,
-                 raw: bool = False) -> Listing:
+    def _listing(self, email: str, known: Known | None, deliver: Deliver | None, raw: DeliverRaw | None,
+                 stop: threading.Event) -> Listing:
         """In a poll's thread: the request, streamed through a ListingReader; blocking there blocks no one. The
         deadline is checked at every chunk (a server trickling bytes passes every read timeout; a silent one hits
         the read timeout). Only the first list followed is delivered as it comes: it is the answer's list but in
@@ -282,8 +282,8 @@ class TempMailClient:
         def on_batch(array: int, raws: list) -> None:
             if stop.is_set():
                 raise _Abandoned
-            if raw and array == 0:
-                deliver(raws)
+            if raw is not None and array == 0:
+                raw(raws)
                 return
             collected.setdefault(array, Collected()).take(raws, known, email, deliver if array == 0 else None)
 
