@@ -233,6 +233,29 @@ def test_box_changes_move_the_boxes_version(tmp_path):
     assert store.boxes_version() == before
 
 
+def test_the_store_version_moves_with_every_commit_by_anyone_and_only_then(tmp_path):
+    """What an idle watcher asks every few seconds on its own loop: it must see this process's commits and another
+    process's, and stay put when nothing was written (reads included)."""
+    path = tmp_path / "t.db"
+    mine, other = Store(path), Store(path)
+    mine.save_box(box())
+    seen = mine.version()
+    assert seen is not None
+    mine.boxes(), mine.changes_since(0), other.boxes()
+    assert mine.version() == seen
+    mine.record_poll("a@quickbox.test", [msg("1")])
+    assert mine.version() != seen
+    seen = mine.version()
+    other.record_poll("a@quickbox.test", [msg("1"), msg("2")])
+    assert mine.version() != seen
+    seen = mine.version()
+    assert mine.version() == seen
+    memory = Store(":memory:")  # (no other connection can open it: its own commits count)
+    before = memory.version()
+    memory.save_box(box())
+    assert memory.version() != before
+
+
 def test_only_one_process_at_a_time_may_poll_a_box(tmp_path):
     path = tmp_path / "t.db"
     one, two = Store(path), Store(path)

@@ -12,7 +12,7 @@ import httpx
 
 from tmail_tui.api import TempMailClient
 from tmail_tui.api.models import Mailbox, Quota
-from tmail_tui.poller import MAX_STRETCH, BoxTimes, PollPolicy
+from tmail_tui.poller import LATE_SHARE, MAX_STRETCH, BoxTimes, PollPolicy
 from tmail_tui.store import Store
 from tmail_tui.watcher import (
     BoxesChanged,
@@ -67,6 +67,43 @@ def test_a_quota_spent_faster_than_the_month_stretches_the_pace():
     scarce = Quota(limit=50_000, remaining=50, reset=at(20 * 86400))
     assert policy().due_at(box, True, NOW, plenty) == NOW + 15
     assert policy().due_at(box, True, NOW, scarce) == NOW + 15 * MAX_STRETCH
+
+
+def test_boxes_out_of_view_share_wake_ups_and_none_is_polled_early_or_much_late():
+    """Twenty boxes, one in view, their first polls spread over 20 s (as at start-up), and half an hour of the poll
+    loop as the watcher runs it: once awake, every box already due is polled with the one that woke it."""
+    boxes = [BoxTimes(f"b{n}@quickbox.test", born=NOW - 3600, last_poll=NOW + n) for n in range(20)]
+    view = {boxes[0].address}
+    pace = policy()
+    polls: dict[str, list[float]] = {box.address: [box.last_poll] for box in boxes}
+    now, awake, wakes = NOW + 20, False, 0
+    while now < NOW + 1800:
+        choice = pace.next_poll(boxes, view, now, None)
+        if choice.now(now, awake):
+            pace.record_success(choice.box, now)
+            polls[choice.box.address].append(now)
+            now, awake = now + 0.05, True  # (a poll takes a moment)
+        else:
+            now, awake, wakes = max(choice.wake, now), False, wakes + 1
+    in_view = polls[boxes[0].address][1:]  # (from the first poll of the loop)
+    assert max(b - a for a, b in zip(in_view, in_view[1:])) <= 15.01  # the box in view keeps its exact pace
+    for box in boxes[1:]:
+        gaps = [b - a for a, b in zip(polls[box.address], polls[box.address][1:])]
+        assert len(gaps) >= 25 and min(gaps) >= 60 and max(gaps) <= 60 * (1 + LATE_SHARE) + 1
+    # Alone, each would wake the loop: 120 wakes for the box in view and 19 x ~29 for the others.
+    assert wakes <= 120 + 30
+
+
+def test_the_store_is_looked_at_the_pace_of_the_box_in_view():
+    fresh = BoxTimes(BOX, born=NOW - 60, last_poll=NOW)
+    older = BoxTimes("old@quickbox.test", born=NOW - 3600, last_poll=NOW)
+    gone = BoxTimes("gone@quickbox.test", born=NOW - 60, last_poll=NOW, gone=True)
+    boxes = [fresh, older, gone]
+    assert policy().look_every(boxes, {BOX}, NOW) == 5
+    assert policy().look_every(boxes, {older.address}, NOW) == 15
+    assert policy().look_every(boxes, {older.address, BOX}, NOW) == 5  # an armed fresh box
+    assert policy().look_every(boxes, set(), NOW) == 15
+    assert policy().look_every(boxes, {gone.address}, NOW) == 15
 
 
 def test_failures_back_off_and_are_capped():

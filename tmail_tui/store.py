@@ -397,7 +397,7 @@ class Store:
             _private(self.path)
         self._clock = clock
         self._lock = threading.RLock()
-        self._writes = 0  # commits through this connection (PRAGMA data_version counts only the others')
+        self._writes = 0  # commits through this connection (a checkpoint every CHECKPOINT_EVERY)
         self._big_write = False  # a poll stored mail: checkpoint after its commit
         self._checkpointing = False
         self._checkpoint_timer: threading.Timer | None = None
@@ -407,6 +407,8 @@ class Store:
         self._counts_db: sqlite3.Connection | None = None  # the list's counts, in threads (see `view_count`)
         self._prints_lock = threading.Lock()
         self._prints_db: sqlite3.Connection | None = None  # a poll's lookups of fingerprints (see `known_prints`)
+        self._version_lock = threading.Lock()
+        self._version_db: sqlite3.Connection | None = None  # `version`'s, on the watcher's loop
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._db.row_factory = sqlite3.Row
         try:
@@ -445,6 +447,9 @@ class Store:
         with self._prints_lock:
             if self._prints_db is not None:
                 self._prints_db.close()
+        with self._version_lock:
+            if self._version_db is not None:
+                self._version_db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -492,11 +497,26 @@ class Store:
             row = self._db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
         return default if row is None else row[0]
 
-    def version(self) -> tuple[int, int]:
-        """Changes whenever anything is committed to the store, by this connection or any other (one PRAGMA: what
-        an idle watcher asks every few seconds before reading anything)."""
-        with self._lock:
-            return self._db.execute("PRAGMA data_version").fetchone()[0], self._writes
+    def version(self) -> int | None:
+        """Changes whenever anything is committed to the store, by any connection of any process (None: it cannot
+        be told at once; take it as changed). What an idle watcher asks every few seconds before reading anything,
+        on its own event loop: one PRAGMA on a connection of its own, which never waits for a lock (in WAL mode
+        a reader does not wait for a writer; anything else answers None). No thread hop: on an idle machine a
+        sleeping thread woken costs far more than the PRAGMA."""
+        if str(self.path) == ":memory:":
+            return self._writes  # (no other connection can write it)
+        if not self._version_lock.acquire(blocking=False):
+            return None
+        try:
+            if self._version_db is None:
+                # Never written through, so its data_version counts every commit, this process's own included.
+                self._version_db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                                   timeout=0)
+            return self._version_db.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        finally:
+            self._version_lock.release()
 
     def last_seq(self) -> int:
         """How far the store's message writes have gone: `changes_since(last_seq())` is empty."""
