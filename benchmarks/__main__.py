@@ -249,17 +249,19 @@ async def unchanged_poll_in_app(folder: Path, store: Path, server: AnswerServer,
         lst.focus()
         await settle(pilot, lst)
 
+        checked = asyncio.Event()  # the status line says the poll is over (set by a watch: no loop of ours waking
+        screen.watch(screen.status, "last_poll", lambda: checked.set(), init=False)  # the UI, counted as its work)
+
         async def one_poll(keys: bool) -> float:
-            polled = screen.status.last_poll
+            checked.clear()
             before = time.thread_time()
             screen.action_refresh()
             answered = []
-            while screen.status.last_poll == polled or screen.status.checking:  # (no socket of ours: not counted)
-                if keys:
+            if keys:
+                while not checked.is_set():
                     answered.append(await key_latency(app, lst, "up" if len(answered) % 2 else "down"))
-                else:
-                    await asyncio.sleep(0.05)  # (a tighter loop of ours would be counted as the UI's work)
-            await pilot.pause()
+            await checked.wait()
+            await asyncio.sleep(0.25)  # the line's repaint, coalesced (not pilot.pause(): a message to every widget)
             if keys:
                 worst.append(max(answered, default=0.0))
             return time.thread_time() - before

@@ -290,3 +290,32 @@ async def test_invalid_utf8_in_one_message_does_not_hide_the_box():
     async with TempMailClient(KEY, "https://api.test", transport=httpx.MockTransport(handler)) as api:
         first, second = await api.messages("a@b.c")
     assert first.subject == "caf\ufffd \ufffd\ufffd" and second.from_name == "\ufffdlone"
+
+
+async def test_polls_run_in_one_kept_thread_and_a_poll_stuck_on_a_silent_server_holds_up_no_other():
+    """The polls' thread is kept between polls (one started per poll cost the idle reader most of a poll's CPU);
+    a poll cancelled while its server says nothing still waits out its read there, and the next poll must not queue
+    behind it."""
+    import asyncio
+    import threading
+
+    threads: list[threading.Thread] = []  # (the objects: a new thread may get an ended one's ident)
+    silent = threading.Event()
+
+    def handler(request):
+        threads.append(threading.current_thread())
+        if request.url.params["email"] == "stuck@quickbox.test":
+            silent.wait(10)
+        return httpx.Response(200, json={"status": True, "messages": [{"id": "1", "subject": "hi"}]})
+
+    async with TempMailClient(KEY, "https://api.test", transport=httpx.MockTransport(handler)) as api:
+        for _ in range(3):
+            assert [m.id for m in await api.messages("box@quickbox.test")] == ["1"]
+        assert len(set(threads)) == 1 and threads[0] is not threading.current_thread()
+        stuck = asyncio.ensure_future(api.messages("stuck@quickbox.test"))
+        while len(threads) < 4:
+            await asyncio.sleep(0.01)
+        stuck.cancel()
+        assert [m.id for m in await asyncio.wait_for(api.messages("box@quickbox.test"), 5)] == ["1"]
+        silent.set()
+        assert threads[4] is not threads[0]

@@ -8,7 +8,9 @@ from textual.message import Message
 from .. import watcher
 
 
-class WatcherMessage(Message):
+class WatcherMessage(Message, bubble=False):
+    """For the mail screen alone: bubbling up to the app, which handles none, would double each one's dispatch."""
+
     def __init__(self, event: watcher.Event) -> None:
         super().__init__()
         self.event = event
