@@ -142,20 +142,13 @@ class PollPolicy:
         """The box to poll next, from when, and when the loop must wake at the latest. `in_view`: the boxes polled
         at the in-view pace (the one on screen, and any armed box waiting for a code): of the boxes due, they come
         first, so others sharing their wake-up never hold them up."""
-        best: NextPoll | None = None
-        best_key: tuple[float, bool, float] | None = None
         stretch, paused = self.stretch(quota, now), self.paused_until(quota, now)  # (the same for every box)
-        for box in boxes:
-            window = self._window(box, box.address in in_view, now, stretch, paused)
-            if window is None:
-                continue
-            due, latest = window
-            key = (max(due, now), box.address not in in_view, due)
-            if best is None or key < best_key:
-                best, best_key = NextPoll(box, due, latest if best is None else min(best.wake, latest)), key
-            else:
-                best.wake = min(best.wake, latest)
-        return best
+        windows = [(box, window) for box in boxes
+                   if (window := self._window(box, box.address in in_view, now, stretch, paused)) is not None]
+        if not windows:
+            return None
+        box, (due, _) = min(windows, key=lambda bw: (max(bw[1][0], now), bw[0].address not in in_view, bw[1][0]))
+        return NextPoll(box, due, min(latest for _, (_, latest) in windows))
 
     def look_every(self, boxes: list[BoxTimes], in_view: Collection[str], now: float) -> float:
         """Seconds between looks at the store for what other processes fetched: the pace of the box in view (or
