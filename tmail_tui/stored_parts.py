@@ -31,6 +31,7 @@ from pathlib import Path
 
 from .api.client import Collected, Listing
 from .api.errors import TmailError
+from .api.models import Message
 from .sanitize import one_line
 from .store import Store
 
@@ -73,16 +74,19 @@ class StreamedWrites:
                 if self._all_in or self._error is not None:
                     return  # the rest is the completing write's
                 parts, self._queued, self._count = self._queued, [], 0
-            messages = [m for part in parts for m in part]
-            prints = {k: v for part in parts for k, v in part.fingerprints.items()}
             try:
-                self.store.record_poll(self.address, messages, prints, complete=False, fetched_at=self.started,
-                                       first_place=self.placed)
+                self.write_part([m for part in parts for m in part],
+                                {k: v for part in parts for k, v in part.fingerprints.items()})
             except BaseException as exc:  # noqa: BLE001 - raised by `close`, on the poll's side
                 self._error = exc
-            self.placed += len(messages)
             self._first = False
             self.stored()
+
+    def write_part(self, messages: list[Message], prints: dict[str, bytes]) -> None:
+        """Store these messages as the answer's next part (the poll is not complete yet)."""
+        self.store.record_poll(self.address, messages, prints, complete=False, fetched_at=self.started,
+                               first_place=self.placed)
+        self.placed += len(messages)
 
     def close(self) -> Listing:
         """The answer is over: wait for the write under way (its error is raised here); what is queued and not
@@ -194,8 +198,7 @@ class ProcessWrites:
             return rest
         self._frames.put(None)
         if rest:  # decoded here before the child took over: its places come before the child's
-            await asyncio.to_thread(self.store.record_poll, self.address, rest, rest.fingerprints, complete=False,
-                                    fetched_at=self.started, first_place=self._here.placed)
+            await asyncio.to_thread(self._here.write_part, rest, rest.fingerprints)
         await asyncio.to_thread(self._over.wait)
         if not self._done:
             raise TmailError(one_line(f"Storing the new mail failed: {self._problem.rstrip('.')}.", 300))
@@ -251,9 +254,7 @@ def _serve(store_path: str, address: str, started: float, placed: int) -> int:
             collected.take(raws, None, address, writes.put)
         rest = writes.close()
         if rest:
-            store.record_poll(address, rest, rest.fingerprints, complete=False, fetched_at=started,
-                              first_place=writes.placed)
-            writes.placed += len(rest)
+            writes.write_part(rest, rest.fingerprints)
         say("done")
     except TmailError as exc:
         print(one_line(str(exc), 300), file=sys.stderr)
