@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tmail_tui.api import ServerError, TempMailClient
-from tmail_tui.api.client import _decode, fingerprint, recognising
+from tmail_tui.api.client import _decode, fingerprint
 from tmail_tui.api.models import Mailbox, Message
 from tmail_tui.api.stream import BATCH, ListingReader
 from tmail_tui.poller import PollPolicy
@@ -115,8 +115,8 @@ async def test_recognised_messages_are_not_decoded(monkeypatch):
     original = Message.from_api
     monkeypatch.setattr(Message, "from_api", staticmethod(lambda data, *checked: decoded.append(data) or original(data)))
     async with serving(messages) as api:
-        with recognising(lambda prints: {p: known[p] for p in prints if p in known}):
-            listing = await api.messages(BOX)
+        listing = await api.polling(lambda fetch: fetch(BOX, known=lambda prints: {p: known[p] for p in prints
+                                                                                  if p in known}))
         assert [m.id for m in listing] == ["m2", "m4"] and listing.unchanged == 3
         assert [d["id"] for d in decoded] == ["m2", "m4"]  # the others were never decoded
         assert listing.fingerprints == {"m2": fingerprint(raw[2]), "m4": fingerprint(raw[4])}
@@ -128,8 +128,8 @@ async def test_a_duplicate_of_a_recognised_message_is_still_the_second(monkeypat
     first, again = {"id": "a", "subject": "first"}, {"id": "a", "subject": "again"}
     known = {fingerprint(json.dumps(first).encode()): "a"}
     async with serving([first, again, {"id": "b"}]) as api:
-        with recognising(lambda prints: {p: known[p] for p in prints if p in known}):
-            listing = await api.messages(BOX)
+        listing = await api.polling(lambda fetch: fetch(BOX, known=lambda prints: {p: known[p] for p in prints
+                                                                                  if p in known}))
     assert [m.id for m in listing] == ["b"]  # the first "a" was recognised; its duplicate does not replace it
 
 

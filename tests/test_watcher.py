@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
 
 from tmail_tui.api import TempMailClient
-from tmail_tui.api.models import Mailbox, Quota
+from tmail_tui.api.models import Mailbox, Message, Quota
 from tmail_tui.poller import LATE_SHARE, MAX_STRETCH, BoxTimes, PollPolicy
 from tmail_tui.store import Store
 from tmail_tui.watcher import (
@@ -20,6 +22,8 @@ from tmail_tui.watcher import (
     MailArrived,
     MailStored,
     PollFailed,
+    PollLeft,
+    PollStarted,
     PollSucceeded,
     Scheduled,
     Watcher,
@@ -255,16 +259,57 @@ async def test_when_even_the_domains_are_not_found_the_base_url_is_blamed(tmp_pa
     assert store.box(BOX).gone_at is None and store.box(BOX).misses == 0
 
 
+async def test_a_commit_just_after_a_polls_own_look_is_seen_at_once(tmp_path):
+    """A poll's job reads the store again after its write, in the poll's thread, so the loop need not. A box
+    another process adds just after that read is still seen at the loop's next step, not a look interval later."""
+    server = Server()
+    path = tmp_path / "s.db"
+    store = new_store(path)
+    watcher = Watcher(server.client(), store, PollPolicy(fast=30, in_view=30, background=30), in_view=BOX)
+    looked = watcher._look
+
+    def look_then_another_process_commits():
+        look = looked()
+        if threading.current_thread().name == "tmail-poll" and Store(path).box("late@quickbox.test") is None:
+            Store(path).save_box(Mailbox.from_api({"email": "late@quickbox.test", "id": 2}))
+        return look
+
+    watcher._look = look_then_another_process_commits
+    events = await collect(watcher, lambda ev: any(isinstance(e, BoxesChanged) for e in ev), timeout=3)
+    assert any(isinstance(e, PollSucceeded) for e in events)
+    assert "late@quickbox.test" in [b.address for b in watcher._boxes]
+
+
+async def test_a_box_another_process_is_polling_is_left_to_it_and_its_lease_kept(tmp_path):
+    """The claim is taken in the poll's thread: a box another process holds is left to it (PollLeft, so the reader
+    stops saying "checking"), no request is made, its lease stands, and what it stores arrives through the store."""
+    server = Server()
+    server.deliver(1)
+    path = tmp_path / "s.db"
+    new_store(path).record_poll(BOX, [])  # polled before: what comes now is news
+    store = Store(path)
+    other = Store(path)
+    assert other.claim_poll(BOX, time.time(), 60)
+    watcher = Watcher(server.client(), store, fast(), in_view=BOX)
+    events = await collect(watcher, lambda ev: any(isinstance(e, PollLeft) for e in ev))
+    assert [type(e) for e in events if type(e) in (PollStarted, PollLeft, PollSucceeded)] == [PollStarted, PollLeft]
+    assert server.polls == 0
+    assert not store.claim_poll(BOX, time.time(), 60)  # the other process's lease stands
+    other.record_poll(BOX, [Message.from_api(server.messages[0])])  # its answer
+    events = await collect(watcher, lambda ev: any(isinstance(e, MailArrived) for e in ev))
+    assert [r.id for e in events if isinstance(e, MailArrived) for r in e.rows] == ["m1"]
+
+
 async def test_an_unexpected_error_backs_off_instead_of_looping(tmp_path):
     server = Server()
     store = new_store(tmp_path / "s.db")
     client = server.client()
 
-    async def broken(address):
+    async def broken(job):
         server.polls += 1
         raise RecursionError("maximum recursion depth exceeded")
 
-    client.messages = broken
+    client.polling = broken
     watcher = Watcher(client, store, PollPolicy(fast=1.0, in_view=1.0, rng=random.Random(1)), in_view=BOX)
     events = []
 

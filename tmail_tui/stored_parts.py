@@ -20,7 +20,6 @@ Either way what was written stays when the poll fails or is cancelled: each part
 
 from __future__ import annotations
 
-import asyncio
 import json
 import queue
 import subprocess
@@ -104,10 +103,6 @@ class StreamedWrites:
             rest.fingerprints.update(part.fingerprints)
         return rest
 
-    async def drain(self) -> Listing:
-        """`close`, from the event loop (a thread only when a writer may have to be waited for)."""
-        return self.close() if self._writer is None else await asyncio.to_thread(self.close)
-
     def abort(self) -> None:
         with self._ready:
             self._all_in = True
@@ -189,17 +184,17 @@ class ProcessWrites:
             self._problem = problem[-1] if problem else f"it ended with status {child.returncode}"
             self._over.set()
 
-    async def drain(self) -> Listing:
+    def close(self) -> Listing:
         """The answer is over: what is left for the completing write, once the parts are written (the child's
         failure is raised here, in its words)."""
-        rest = await self._here.drain()
+        rest = self._here.close()
         if self._child is None:
             self.placed = self._here.placed
             return rest
         self._frames.put(None)
         if rest:  # decoded here before the child took over: its places come before the child's
-            await asyncio.to_thread(self._here.write_part, rest, rest.fingerprints)
-        await asyncio.to_thread(self._over.wait)
+            self._here.write_part(rest, rest.fingerprints)
+        self._over.wait()
         if not self._done:
             raise TmailError(one_line(f"Storing the new mail failed: {self._problem.rstrip('.')}.", 300))
         return Listing()

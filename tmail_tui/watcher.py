@@ -28,7 +28,9 @@ one MailArrived when the poll is over.
 On an idle machine a wake-up, not the work done in it, is what costs: a thread asleep for a second runs its first
 milliseconds 10-25x slower than a busy one (measured on the project's machine). So an idle look at the store is one
 PRAGMA on this loop (`Store.version`, no thread hop); the boxes, the quota and the changes are read, in a thread,
-only when something was committed since. Looks come at the pace of the box in view (`PollPolicy.look_every`: 5 s
+only when something was committed since. A poll is one job in the client's poll thread: the claim, the request,
+the store's write and the look after it, so it wakes this loop once (four hops were ~5 ms of the reader's UI thread
+a poll); the look is used only if nothing was committed after it and this watcher's point has not moved. Looks come at the pace of the box in view (`PollPolicy.look_every`: 5 s
 while it is fresh, 15 s after), so mail another process stored shows within one of its poll intervals; boxes out
 of view share wake-ups (`PollPolicy`). Side by side in tmux, 20 boxes, nothing arriving, tmail's CPU above an empty
 Textual app's, each step in one window: 0.80% of a core -> 0.50% (polls sharing wake-ups, the PRAGMA on the loop)
@@ -38,13 +40,14 @@ Textual app's, each step in one window: 0.80% of a core -> 0.50% (polls sharing 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 
 from .api import AuthError, NotFoundError, TempMailClient, TmailError
-from .api.client import recognising
+from .api.client import Fetch
 from .api.models import Quota
 from .poller import BoxTimes, PollPolicy
 from .sanitize import one_line
@@ -84,6 +87,16 @@ class BoxesChanged:
 
 @dataclass(frozen=True)
 class PollStarted:
+    """Followed by one of PollSucceeded, PollFailed, BoxGone or PollLeft, for the same box."""
+
+    address: str
+
+
+@dataclass(frozen=True)
+class PollLeft:
+    """Another process was polling the box, so this watcher asked nothing: that poll's answer comes through the
+    store."""
+
     address: str
 
 
@@ -124,14 +137,64 @@ class QuotaChanged:
     quota: Quota
 
 
-Event = (MailArrived | MailStored | MailRemoved | BoxesChanged | PollStarted | PollSucceeded | PollFailed | BoxGone
-         | Scheduled | QuotaChanged)
+Event = (MailArrived | MailStored | MailRemoved | BoxesChanged | PollStarted | PollLeft | PollSucceeded | PollFailed
+         | BoxGone | Scheduled | QuotaChanged)
 
 
 @dataclass
 class _Failures:
     count: int = 0
     retry_at: float | None = None
+
+
+@dataclass(frozen=True)
+class _Look:
+    """One look at the store: the version it was taken at (read first: a commit during the look shows at the next),
+    the boxes, the quota saved, and the changes since `since`, the watcher's point then."""
+
+    version: int | None
+    boxes: list[StoredBox]
+    quota: tuple[Quota, float] | None
+    changes: Changes
+    since: int
+
+
+class _Claim:
+    """A box's poll lease, taken in the poll's thread, given up by the loop when it stops waiting. The lock keeps
+    the two from crossing: a lease taken just after the loop gave up would keep every process off the box for a
+    whole LEASE."""
+
+    def __init__(self, store: Store, address: str) -> None:
+        self.store, self.address = store, address
+        self.taken = False
+        self._given_up = False
+        self._lock = threading.Lock()
+
+    def take(self, now: float) -> bool:
+        with self._lock:
+            if not self._given_up:
+                self.taken = self.store.claim_poll(self.address, now, LEASE)
+            return self.taken
+
+    def release(self) -> None:
+        with self._lock:
+            if self.taken:
+                self.store.release_poll(self.address)
+                self.taken = False
+
+    def ended(self) -> None:
+        """The poll's completing write ended the lease: nothing is left to give back."""
+        with self._lock:
+            self.taken = False
+
+    def give_up(self) -> None:
+        with self._lock:
+            self._given_up = True
+        self.release()
+
+
+class _Taken(Exception):
+    """Another process holds the box's lease."""
 
 
 @dataclass
@@ -165,6 +228,7 @@ class Watcher:
         self._scheduled: Scheduled | None = None
         self._quota: Quota | None = None
         self._version: object = None  # the store's version at the last look
+        self._looked: _Look | None = None  # the look a poll's job took after its write, not yet taken in
         self._boxes: list[StoredBox] = []  # as read at the last look
         self._part_stored = asyncio.Event()  # a part of a big answer was stored: show it before the poll ends
 
@@ -214,12 +278,16 @@ class Watcher:
         while True:
             self._wake.clear()
             version = self.store.version()  # (here, not in a thread: see the module's docstring)
-            if version is None or version != self._version:  # something was committed (by any process): read it
-                self._version = version
-                self._boxes, saved_quota, changes = await asyncio.to_thread(self._look)
-                for event in self._change_events(changes):
+            look, self._looked = self._looked, None  # the look a poll's job took after its write, if still true:
+            if look is not None and (look.version != version or look.since != self._cursor.seq):
+                look, self._version = None, None  # something was committed since, or this watcher's point moved
+            if look is None and (version is None or version != self._version):  # something was committed: read it
+                look = await asyncio.to_thread(self._look)
+            if look is not None:
+                self._version, self._boxes = look.version, look.boxes
+                for event in self._change_events(look.changes):
                     yield event
-                for event in self._quota_events(saved_quota):
+                for event in self._quota_events(look.quota):
                     yield event
             now = self.clock()
             boxes = self._boxes
@@ -246,18 +314,19 @@ class Watcher:
             awake = due is not None
             if awake:
                 continue  # look at what the poll stored; something else may be due at once
-            look = self.policy.look_every(times, fast, now)
-            delay = look if choice is None else min(max(choice.wake - now, 0.05), look)
+            look_in = self.policy.look_every(times, fast, now)
+            delay = look_in if choice is None else min(max(choice.wake - now, 0.05), look_in)
             timer = asyncio.get_running_loop().call_later(delay, self._wake.set)  # (wait_for makes a task a time)
             try:
                 await self._wake.wait()
             finally:
                 timer.cancel()
 
-    def _look(self) -> tuple[list[StoredBox], tuple[Quota, float] | None, Changes]:
+    def _look(self) -> _Look:
         """One look at the store, in a thread: the boxes, the quota and the changes since this watcher's point."""
+        version, since = self.store.version(), self._cursor.seq
         boxes = [b for b in self.store.boxes(counts=False) if self.addresses is None or b.address in self.addresses]
-        return boxes, self.store.quota(), self.store.changes_since(self._cursor.seq, self.addresses)
+        return _Look(version, boxes, self.store.quota(), self.store.changes_since(since, self.addresses), since)
 
     def _times(self, box: StoredBox) -> BoxTimes:
         failures = self._failures.get(box.address, _Failures())
@@ -274,13 +343,8 @@ class Watcher:
         return [QuotaChanged(quota)]
 
     async def _poll_claimed(self, box: StoredBox) -> AsyncIterator[Event]:
-        now = self.clock()
-        if not await asyncio.to_thread(self.store.claim_poll, box.address, now, LEASE):
-            # Another process is polling it: its answer reaches us through the store. Look again shortly.
-            self._not_before[box.address] = now + self.policy.fast
-            return
-        self._not_before.pop(box.address, None)
-        polling = asyncio.ensure_future(self.poll(box))
+        claim = _Claim(self.store, box.address)
+        polling = asyncio.ensure_future(self._poll(box, claim))
         arrived: list[Summary] = []
         try:
             yield PollStarted(box.address)
@@ -310,11 +374,18 @@ class Watcher:
             # Stopped mid-poll (the reader closing, its key replaced): give up the claim at once, or the next
             # watcher could not poll the box until the lease ran out.
             polling.cancel()
-            self.store.release_poll(box.address)
+            claim.give_up()
             raise
 
     async def poll(self, box: StoredBox) -> list[Event]:
-        """One poll of one box and what came of it (the store is written; the mail itself comes from `changes`)."""
+        """One poll of one box, whoever else is polling it, and what came of it (the store is written; the mail
+        itself comes from `changes`)."""
+        return await self._poll(box, None)
+
+    async def _poll(self, box: StoredBox, claim: _Claim | None) -> list[Event]:
+        """One poll as one job in the client's poll thread (`TempMailClient.polling`): the claim, the request, the
+        store's write and the look at the store that follows, so a poll wakes this loop once, not once a step
+        (issue 12). With `claim`, the box is claimed first; when another process holds it, nothing is asked."""
         address, started = box.address, self.clock()
         loop = asyncio.get_running_loop()
 
@@ -325,34 +396,49 @@ class Watcher:
                 pass  # the loop is closed: nobody is waiting
 
         # Streamed, only messages whose raw JSON the store does not know are decoded, and those are stored in parts
-        # while the rest downloads (see api.messages, stored_parts.py). A box holding no mail, as at its first poll,
+        # while the rest downloads (see api.polling, stored_parts.py). A box holding no mail, as at its first poll,
         # has nothing to recognise: its messages go undecoded to ProcessWrites (a big answer: to a process).
-        if box.total:
-            writes = StreamedWrites(self.store, address, started, stored)
-            streaming = recognising(partial(self.store.known_prints, address), writes.put)
-        else:
-            writes = ProcessWrites(self.store, address, started, stored)
-            streaming = recognising(None, raw=writes.put)
+        writes = (StreamedWrites if box.total else ProcessWrites)(self.store, address, started, stored)
+
+        def job(fetch: Fetch) -> _Look | None:
+            if claim is not None and not claim.take(started):
+                raise _Taken
+            try:
+                if box.total:
+                    listing = fetch(address, known=partial(self.store.known_prints, address), deliver=writes.put)
+                else:
+                    listing = fetch(address, raw=writes.put)
+                listing.extend(rest := writes.close())
+                listing.fingerprints.update(rest.fingerprints)
+            except BaseException:
+                writes.abort()  # (what was stored stays: each part whole, as the server sent it)
+                if (quota := self._unsaved_quota()) is not None:
+                    self.store.save_quota(quota)
+                if claim is not None:
+                    claim.release()
+                raise
+            # The poll completed, with the quota the answer told: one write (it ends the claim).
+            self.store.record_poll(address, listing, listing.fingerprints, fetched_at=started,
+                                   first_place=writes.placed, quota=self._unsaved_quota())
+            if claim is not None:
+                claim.ended()
+            return self._look() if self._cursor is not None else None
+
         try:
-            with streaming:
-                listing = await self.api.messages(address)
-            listing.extend(rest := await writes.drain())
-            listing.fingerprints.update(rest.fingerprints)
+            look = await self.api.polling(job)
+        except _Taken:
+            # Another process is polling it: its answer reaches us through the store. Look again shortly.
+            self._not_before[address] = started + self.policy.fast
+            return [PollLeft(address)]
         except NotFoundError as exc:
-            writes.abort()
-            await self._save_quota()
             return await self._not_found(box, exc)
-        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the loop backs off and goes on
-            writes.abort()  # (what was stored stays: each part whole, as the server sent it)
-            await self._save_quota()
-            await asyncio.to_thread(self.store.release_poll, address)
-            return self._failed(address, _problem(exc), key_refused=isinstance(exc, AuthError))
         except asyncio.CancelledError:
             writes.abort()
             raise
-        # The poll completed, with the quota the answer told: one write.
-        await asyncio.to_thread(self.store.record_poll, address, listing, listing.fingerprints, fetched_at=started,
-                                first_place=writes.placed, quota=self._unsaved_quota())
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, the loop backs off and goes on
+            return self._failed(address, _problem(exc), key_refused=isinstance(exc, AuthError))
+        self._not_before.pop(address, None)
+        self._looked = look
         self._failures.pop(address, None)
         recovered, self._failing = self._failing, False
         return [PollSucceeded(address, self.clock(), recovered)]
@@ -361,10 +447,6 @@ class Watcher:
         """The quota the last answer told, if this watcher has not seen it yet (so not saved either)."""
         quota = self.api.quota
         return quota if quota is not None and quota != self._quota else None
-
-    async def _save_quota(self) -> None:
-        if (quota := self._unsaved_quota()) is not None:
-            await asyncio.to_thread(self.store.save_quota, quota)
 
     async def _not_found(self, box: StoredBox, exc: NotFoundError) -> list[Event]:
         """A 404 is believed when the API says it in its own words, or the box is past its expiry, or it comes
@@ -375,7 +457,6 @@ class Watcher:
             try:
                 await self.api.domains("free")
             except NotFoundError:
-                await asyncio.to_thread(self.store.release_poll, address)
                 return self._failed(address, f"Every request is answered 404: the base URL looks wrong "
                                              f"({one_line(self.api.base_url, 100)}). Check it on your API page.")
             except TmailError:

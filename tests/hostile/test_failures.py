@@ -47,7 +47,6 @@ async def test_poll_failures_are_explained_keep_the_mail_and_recover(emulator, t
         await wait_for(pilot, lambda: any("Cannot check mail" in n for n in notifications(app)), what="the notice")
         emulator.deliver(address, FeedMessage("after the storm", "A", "a@example.org", "x"))
         await wait_for(pilot, lambda: messages.row_count == 2, timeout=20, what="recovery")
-        # (the status line repaints a moment after a poll's fields settle: StatusLine.COALESCE)
         await wait_for(pilot, lambda: words not in status(app), what="the problem gone")
 
 

@@ -80,7 +80,6 @@ async def test_a_spent_quota_ends_at_its_reset_by_itself(tmp_path):
                         "X-RateLimit-Reset": (reset + timedelta(days=30)).isoformat()}
         script.deliver("after the reset")
         await wait_for(pilot, lambda: messages.row_count == 2, timeout=10, what="mail after the reset")
-        # (the status line repaints a moment after a poll's fields settle: StatusLine.COALESCE)
         await wait_for(pilot, lambda: "Quota used up" not in status(app), what="the pause over")
 
 

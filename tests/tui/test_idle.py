@@ -94,11 +94,10 @@ async def test_the_fields_a_poll_changes_repaint_the_line_once():
         status.checking = True
         await pilot.pause(0.3)
         assert status.renders == renders  # a quick poll does not flash "checking…"
-        status.checking = False
+        status.checking = False  # (set together: the poll's end, its quota and the schedule come in one message)
         status.last_poll = NOW
         status.problem = ""
-        await pilot.pause(0.01)
-        status.next_poll = NOW + 15  # (the watcher reports the schedule a moment after the poll)
+        status.next_poll = NOW + 15
         await pilot.pause(0.3)
         assert status.renders == renders + 1
         assert f"checked {datetime.fromtimestamp(NOW).strftime('%H:%M:%S')}" in text(status)

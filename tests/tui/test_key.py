@@ -57,7 +57,6 @@ async def test_k_replaces_a_refused_key_and_checking_resumes(home, emulator, tmp
         await pilot.press(*KEY, "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MailScreen), what="the key accepted")
         await wait_for(pilot, lambda: "waiting for me" in screen_text(app), what="the mail, with the new key")
-        # (the status line repaints a moment after a poll's fields settle: StatusLine.COALESCE)
         await wait_for(pilot, lambda: "refused" not in screen_text(app).splitlines()[-2], what="the problem gone")
         assert config_module.load().api_key == KEY
 

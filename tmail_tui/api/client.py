@@ -13,8 +13,8 @@ overall bound.
 
 The message list (endpoint 5) is the one answer that can be hundreds of MB: it is streamed in a thread of its own
 and split message by message as it arrives (stream.py, with msgspec), never held whole, and a poll decodes only the
-messages whose raw JSON the store does not know (`recognising`). That thread uses httpx's blocking client: the same
-HTTP, without the async layers (anyio, an event loop), which cost a poll a third more CPU; the idle reader's
+messages whose raw JSON the store does not know (`polling`'s `known`). That thread uses httpx's blocking client: the
+same HTTP, without the async layers (anyio, an event loop), which cost a poll a third more CPU; the idle reader's
 every-15-seconds poll and a 200 MB download both pay that cost, under the GIL, beside the UI.
 """
 
@@ -27,9 +27,8 @@ import json
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,6 +64,7 @@ _T = TypeVar("_T")
 Known = Callable[[list[bytes]], dict[bytes, str]]  # fingerprints -> the ids of those stored already
 Deliver = Callable[["Listing"], None]  # takes a batch of decoded messages as the answer streams in
 DeliverRaw = Callable[[list], None]  # takes a batch of raw messages (JSON bytes, undecoded) as the answer streams in
+Fetch = Callable[..., "Listing"]  # endpoint 5, blocking, in the poll thread (see `TempMailClient.polling`)
 
 
 def segment(value: str) -> str:
@@ -230,25 +230,40 @@ class TempMailClient:
     async def messages(self, email: str) -> Listing:
         """5. Every message of a mailbox, with full content; a message id seen twice in one answer counts once.
 
-        The answer is streamed and split message by message as it arrives (stream.py), in a thread of its own:
-        neither the download nor the decoding runs on the caller's loop, and the answer is never held whole. Each
-        message's raw JSON is fingerprinted; inside `recognising(known)` (a poll),
-        `known(fingerprints)` says which are stored already, and those are not decoded at all: the list then holds
-        only the others. With `deliver` as well, each batch of decoded messages of the answer's list is handed to
-        `deliver` (on the poll's thread: it must only queue them) as soon as it is decoded, instead of being kept:
-        the caller stores mail while the rest downloads, and the list returned holds only what was not delivered.
-        With `raw` instead (a box with nothing to recognise, its first poll), each batch is handed over undecoded:
-        the caller decodes it where it likes (`Collected`; stored_parts.py: in a process of its own).
+        The answer is streamed and split message by message as it arrives (stream.py), in the poll thread (see
+        `polling`): neither the download nor the decoding runs on the caller's loop, and the answer is never held
+        whole."""
+        return await self.polling(lambda fetch: fetch(email))
+
+    async def polling(self, job: Callable[[Fetch], _T]) -> _T:
+        """Run `job(fetch)` in the client's poll thread and return what it returns. `fetch(email)` is endpoint 5,
+        blocking there: a `Listing` of the messages, each with the fingerprint of its raw JSON.
+
+        `fetch(email, known=known)` (a poll): `known(fingerprints)` says which messages are stored already, and
+        those are not decoded at all: the list holds only the others. With `deliver` as well, each batch of decoded
+        messages is handed to `deliver` (in the poll thread: it must only queue them) as soon as it is decoded,
+        instead of being kept: the caller stores mail while the rest downloads, and the list returned holds only
+        what was not delivered. With `raw` instead (a box with nothing to recognise, its first poll), each batch is
+        handed over undecoded: the caller decodes it where it likes (`Collected`; stored_parts.py: in a process of
+        its own).
+
+        A caller with work around the request (the watcher: claim the box, store the answer, read the store again)
+        does it in `job` too, so the whole poll costs the caller's loop one wake-up, not one per step: on an idle
+        machine each costs milliseconds (issue 12). When the caller stops waiting (cancelled), `fetch` gives up
+        at its next chunk, or before it starts, raising `Abandoned`.
         """
         loop = asyncio.get_running_loop()
-        done: asyncio.Future[Listing] = loop.create_future()
+        done: asyncio.Future[_T] = loop.create_future()
         stop = threading.Event()
-        known, deliver, raw = RECOGNISE.get(), DELIVER.get(), RAW.get()
+
+        def fetch(email: str, *, known: Known | None = None, deliver: Deliver | None = None,
+                  raw: DeliverRaw | None = None) -> Listing:
+            return self._listing(email, known, deliver, raw, stop)
 
         def run() -> None:
-            outcome: tuple[Listing | None, BaseException | None]
+            outcome: tuple[Any, BaseException | None]
             try:
-                outcome = (self._listing(email, known, deliver, raw, stop), None)
+                outcome = (job(fetch), None)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
                 outcome = (None, exc)
             try:
@@ -284,12 +299,14 @@ class TempMailClient:
 
         def on_batch(array: int, raws: list) -> None:
             if stop.is_set():
-                raise _Abandoned
+                raise Abandoned
             if raw is not None and array == 0:
                 raw(raws)
                 return
             collected.setdefault(array, Collected()).take(raws, known, email, deliver if array == 0 else None)
 
+        if stop.is_set():
+            raise Abandoned  # (before the request: a poll given up spends no quota)
         reader = ListingReader(on_batch)
         ends = time.monotonic() + self.deadline
         try:
@@ -300,14 +317,14 @@ class TempMailClient:
                     self._raise_for(response)
                 for chunk in response.iter_bytes():
                     if stop.is_set():
-                        raise _Abandoned
+                        raise Abandoned
                     if time.monotonic() > ends:
                         raise TimeoutError
                     reader.feed(chunk)
         except TimeoutError:
             raise NetworkError(f"{self._host()} did not answer in time (within {self.deadline:g} s). Check your "
                                "connection; tmail will retry.") from None
-        except (TmailError, _Abandoned):
+        except (TmailError, Abandoned):
             raise
         except Exception as exc:  # noqa: BLE001 - as in _json: the transport's frames hold the key
             raise self._network_error(exc) from None
@@ -576,7 +593,7 @@ async def _exact_length(response: httpx.Response, name: str) -> AsyncIterator[by
                           "was not saved.")
 
 
-class _Abandoned(Exception):
+class Abandoned(Exception):
     """The caller stopped waiting for a poll (cancelled): its thread ends without delivering more."""
 
 
@@ -637,32 +654,13 @@ class _PollThread:
 
 
 class Listing(list):
-    """The messages of an answer that had to be decoded (all of them, unless recognising), with the fingerprint of
+    """The messages of an answer that had to be decoded (all of them, unless the poll knew some), with the fingerprint of
     each one's raw JSON (`fingerprints`, by id) and the number recognised by theirs and skipped (`unchanged`)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.fingerprints: dict[str, bytes] = {}
         self.unchanged = 0
-
-
-# How a poll recognises the messages it need not decode: set around `messages()` by `recognising` (a context variable
-# keeps `messages(email)` the one-argument call every caller knows; the thread it runs in inherits the context).
-RECOGNISE: ContextVar[Known | None] = ContextVar("tmail_recognise", default=None)
-DELIVER: ContextVar[Deliver | None] = ContextVar("tmail_deliver", default=None)
-RAW: ContextVar[DeliverRaw | None] = ContextVar("tmail_deliver_raw", default=None)
-
-
-@contextmanager
-def recognising(known: Known | None, deliver: Deliver | None = None, *,
-                raw: DeliverRaw | None = None) -> Iterator[None]:
-    tokens = RECOGNISE.set(known), DELIVER.set(deliver), RAW.set(raw)
-    try:
-        yield
-    finally:
-        RECOGNISE.reset(tokens[0])
-        DELIVER.reset(tokens[1])
-        RAW.reset(tokens[2])
 
 
 class Collected:

@@ -43,7 +43,7 @@ from ..sanitize import one_line
 from ..store import Store
 from ..watcher import Watcher
 from .keys import KEYS
-from .messages import message_for
+from .messages import WatcherEvents, forward
 from .screens.mail import MailScreen
 
 if TYPE_CHECKING:
@@ -181,9 +181,11 @@ class TmailApp(App[None]):
     @work(group="watcher", exclusive=True, exit_on_error=False)
     async def watch_mail(self) -> None:
         """The one poll loop: its events go to the mail screen, whichever screen is on top."""
-        async for event in self.watcher.events():
-            if self.mail_screen is not None:
-                self.mail_screen.post_message(message_for(event))
+        await forward(self.watcher.events(), self._to_mail_screen)
+
+    def _to_mail_screen(self, message: WatcherEvents) -> None:
+        if self.mail_screen is not None:
+            self.mail_screen.post_message(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "watcher" and event.state == WorkerState.ERROR:

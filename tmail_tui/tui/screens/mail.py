@@ -27,7 +27,8 @@ from ...api import NetworkError, TmailError
 from ...formatting import sender
 from ...sanitize import one_line
 from ...store import RowFilter, StoredBox, Summary, normal_address
-from .. import messages as watched
+from ... import watcher as watched
+from ..messages import WatcherEvents
 from ..keys import KEYS
 from ..widgets.key_bar import KeyBar
 from ..widgets.mailbox_list import MailboxList
@@ -194,17 +195,40 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
 
     # --- what the watcher reports --------------------------------------------------------------------------------
 
-    def on_mail_arrived(self, message: watched.MailArrived) -> None:
-        rows = message.event.rows
+    def on_watcher_events(self, message: WatcherEvents) -> None:
+        for event in message.events:
+            match event:
+                case watched.MailArrived():
+                    self.mail_arrived(event)
+                case watched.MailStored():
+                    self.rows_changed(event.rows)
+                case watched.MailRemoved():
+                    self.mail_removed(event)
+                case watched.BoxesChanged():
+                    self.load_boxes()
+                case watched.PollStarted():
+                    self.poll_started(event)
+                case watched.PollLeft():
+                    self.poll_left(event)
+                case watched.PollSucceeded():
+                    self.poll_succeeded(event)
+                case watched.PollFailed():
+                    self.poll_failed(event)
+                case watched.BoxGone():
+                    self.box_gone(event)
+                case watched.Scheduled():
+                    self.scheduled(event)
+                case watched.QuotaChanged():
+                    self.status.quota = event.quota
+
+    def mail_arrived(self, event: watched.MailArrived) -> None:
+        rows = event.rows
         self.rows_changed(rows)
         self.announce(rows)
         if self.armed:
             self.check_armed(rows)
         if self.app.config.on_new_mail:
             self.run_hooks(rows)
-
-    def on_mail_stored(self, message: watched.MailStored) -> None:
-        self.rows_changed(message.event.rows)
 
     def rows_changed(self, rows: tuple[Summary, ...]) -> None:
         shown = [row for row in rows if row.mailbox == self.messages.box]
@@ -229,14 +253,14 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         self._index_timer = None
         self.app.call_later(self.app.ensure_indexer)
 
-    def on_mail_removed(self, message: watched.MailRemoved) -> None:
-        for mailbox, message_id in message.event.keys:
+    def mail_removed(self, event: watched.MailRemoved) -> None:
+        for mailbox, message_id in event.keys:
             if mailbox == self.messages.box:
                 self.messages.remove(message_id)
             shown = self.reader.message
             if shown is not None and (shown.mailbox, shown.id) == (mailbox, message_id):
                 self.reader.show_hint(HINT_PICK if self.messages.row_count else "No mail here.")
-        self.refresh_counts({mailbox for mailbox, _ in message.event.keys})
+        self.refresh_counts({mailbox for mailbox, _ in event.keys})
 
     @work(group="counts", exit_on_error=False)
     async def refresh_counts(self, addresses: set[str]) -> None:
@@ -247,51 +271,49 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
                 self.sidebar.update_box(box)
         self.app.show_unread(sum(b.unread for b in self.sidebar.boxes))
 
-    def on_boxes_changed(self, _: watched.BoxesChanged) -> None:
-        self.load_boxes()
-
     # The status line speaks of the box in view: when it was checked, when it will be, "checking…". A poll of
     # another box changes nothing there unless it brings a problem or ends one, so watching 20 boxes costs no more
     # repaints than watching one (issue 12: idle).
     def _in_view(self, address: str) -> bool:
         return address == self.app.watcher.in_view
 
-    def on_poll_started(self, message: watched.PollStarted) -> None:
-        if self._in_view(message.event.address):
+    def poll_started(self, event: watched.PollStarted) -> None:
+        if self._in_view(event.address):
             self.status.checking = True
 
-    def on_poll_succeeded(self, message: watched.PollSucceeded) -> None:
+    def poll_left(self, event: watched.PollLeft) -> None:
+        if self._in_view(event.address):
+            self.status.checking = False  # (another process polls it: what it finds comes through the store)
+
+    def poll_succeeded(self, event: watched.PollSucceeded) -> None:
         self.index_soon(poll_over=True)
-        if self._in_view(message.event.address):
+        if self._in_view(event.address):
             self.status.checking = False
-            self.status.last_poll = message.event.at
+            self.status.last_poll = event.at
         self.status.problem = ""
-        if message.event.recovered:
+        if event.recovered:
             self.notify("Connected again.", markup=False)
 
-    def on_poll_failed(self, message: watched.PollFailed) -> None:
-        if self._in_view(message.event.address):
+    def poll_failed(self, event: watched.PollFailed) -> None:
+        if self._in_view(event.address):
             self.status.checking = False
         self.index_soon(poll_over=True)  # (what its parts stored)
-        self.status.problem = message.event.problem
-        if message.event.key_refused:
+        self.status.problem = event.problem
+        if event.key_refused:
             self.status.problem = "The API key was refused (401): press K to enter another."
-        if message.event.first:
+        if event.first:
             self.notify(one_line(self.status.problem, 400), title="Cannot check mail", severity="warning",
                         markup=False)
 
-    def on_box_gone(self, message: watched.BoxGone) -> None:
-        if self._in_view(message.event.address):
+    def box_gone(self, event: watched.BoxGone) -> None:
+        if self._in_view(event.address):
             self.status.checking = False
-        self.notify(f"{one_line(message.event.address)} has expired; its mail stays here.", markup=False)
+        self.notify(f"{one_line(event.address)} has expired; its mail stays here.", markup=False)
 
-    def on_scheduled(self, message: watched.Scheduled) -> None:
-        self.status.next_poll = message.event.in_view_at
-        self.status.paused_until = message.event.paused_until
-        self.status.slowed = message.event.stretch > 1
-
-    def on_quota_changed(self, message: watched.QuotaChanged) -> None:
-        self.status.quota = message.event.quota
+    def scheduled(self, event: watched.Scheduled) -> None:
+        self.status.next_poll = event.in_view_at
+        self.status.paused_until = event.paused_until
+        self.status.slowed = event.stretch > 1
 
     def announce(self, rows: tuple[Summary, ...]) -> None:
         if len(rows) == 1:

@@ -5,14 +5,14 @@ and only then (issue 12: idle is cheap). A repaint of this one line costs ~1.5 m
 line holds no per-second countdown: it says when the next check is due as a time of day ("next 14:02:31"), which
 stays true until the schedule changes, and a poll repaints it once, when it is over. "checking…" shows only for a
 poll that takes longer than CHECKING_SHOWN_AFTER (a slow network, a big box): a quick poll would only flash it.
-The fields a poll changes arrive as separate messages a few ms apart (checked, next, quota): a change repaints the
-line COALESCE seconds later, once for all of them. What moves with the clock (a slow poll's "checking…", the quota's
+The fields a poll changes (checked, next, quota) are set together, from one message (tui/messages.py), and Textual
+paints the line once for all of them. What moves with the clock (a slow poll's "checking…", the quota's
 reset: "resets in 9m 05s" moves every second in its last hour, "2d 14h" hourly) wakes the line when it moves, by a
 timer set for that moment: no timer ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
 A change repaints only if it changes the text: the screen shows the box in view's checks, not every box's, and the
 quota is counted in thousands while over a thousand are left ("49.8k of 50k"), so the poll of a box in the
-background, which spends one request of the quota, moves nothing on the line (and sets no timer). The timers are
-the event loop's own (`call_later`), not Textual's: a poll of the box in view sets and cancels a few, and a Textual
+background, which spends one request of the quota, moves nothing on the line (and sets no timer). The timer is
+the event loop's own (`call_later`), not Textual's: a poll of the box in view sets and cancels one, and a Textual
 timer is a task, a message and an inspection of the callback's signature each time.
 """
 
@@ -32,7 +32,6 @@ from ...formatting import duration, duration_changes_in
 from ...sanitize import one_line
 
 CHECKING_SHOWN_AFTER = 1.0  # seconds a poll runs before the line says "checking…"
-COALESCE = 0.1  # seconds between a field's change and the repaint: the other fields of the same poll join it
 
 
 class StatusLine(Widget):
@@ -40,7 +39,7 @@ class StatusLine(Widget):
     StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
-    # Each change repaints the line through `_changed` (coalesced), not at once.
+    # Each change repaints the line through `_changed`: only when its text changes.
     problem: reactive[str] = reactive("", repaint=False)
     paused_until: reactive[float | None] = reactive(None, repaint=False)
     last_poll: reactive[float | None] = reactive(None, repaint=False)
@@ -55,22 +54,15 @@ class StatusLine(Widget):
         self._moving: tuple[bool, str] | None = None  # what moves with the clock, as last drawn
         self._drawn = ""  # the text last drawn
         self._checking_since = 0.0
-        self._repaint: asyncio.TimerHandle | None = None  # the coalesced repaint on its way
         self._wake: asyncio.TimerHandle | None = None  # set for when the clock next moves the line
 
     def on_unmount(self) -> None:
-        for timer in (self._repaint, self._wake):
-            if timer is not None:
-                timer.cancel()
+        if self._wake is not None:
+            self._wake.cancel()
 
     def _changed(self) -> None:
-        if self._repaint is None and self._moving is not None:  # (not drawn yet: the first render will)
-            if self._line().plain != self._drawn:
-                self._repaint = asyncio.get_running_loop().call_later(COALESCE, self._repaint_now)
-
-    def _repaint_now(self) -> None:
-        self._repaint = None
-        self.refresh()
+        if self._moving is not None and self._line().plain != self._drawn:  # (not drawn yet: the first render will)
+            self.refresh()
 
     watch_problem = watch_paused_until = watch_last_poll = watch_next_poll = watch_quota = watch_slowed = _changed
 
