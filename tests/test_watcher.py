@@ -15,7 +15,7 @@ import httpx
 from tmail_tui.api import TempMailClient
 from tmail_tui.api.models import Mailbox, Message, Quota
 from tmail_tui.poller import LATE_SHARE, MAX_STRETCH, BoxTimes, PollPolicy
-from tmail_tui.store import Store
+from tmail_tui.store import Store, StoreError
 from tmail_tui.watcher import (
     BoxesChanged,
     BoxGone,
@@ -298,6 +298,24 @@ async def test_a_box_another_process_is_polling_is_left_to_it_and_its_lease_kept
     other.record_poll(BOX, [Message.from_api(server.messages[0])])  # its answer
     events = await collect(watcher, lambda ev: any(isinstance(e, MailArrived) for e in ev))
     assert [r.id for e in events if isinstance(e, MailArrived) for r in e.rows] == ["m1"]
+
+
+async def test_a_store_that_cannot_take_the_poll_fails_it_and_gives_the_box_back(tmp_path):
+    """The completing write fails (a full disk, a locked store): the poll fails with the store's words, the lease is
+    given back at once (another process may poll the box), and the loop goes on."""
+    server = Server()
+    path = tmp_path / "s.db"
+    store = new_store(path)
+
+    def full_disk(*args, **kwargs):
+        raise StoreError("The disk is full: free some space.")
+
+    store.record_poll = full_disk
+    watcher = Watcher(server.client(), store, fast(), in_view=BOX)
+    events = await collect(watcher, lambda ev: any(isinstance(e, PollFailed) for e in ev))
+    [failed] = [e for e in events if isinstance(e, PollFailed)]
+    assert "The disk is full" in failed.problem and server.polls == 1
+    assert Store(path).claim_poll(BOX, time.time(), 60)  # the lease was given back
 
 
 async def test_an_unexpected_error_backs_off_instead_of_looping(tmp_path):

@@ -51,7 +51,7 @@ from .api.client import Fetch
 from .api.models import Quota
 from .poller import BoxTimes, PollPolicy
 from .sanitize import one_line
-from .store import Changes, Store, StoredBox, Summary, normal_address
+from .store import Changes, Store, StoredBox, StoreError, Summary, normal_address
 from .stored_parts import ProcessWrites, StreamedWrites
 
 LEASE = 60.0  # seconds a claimed poll keeps other processes off the box (after a crash, no longer than this)
@@ -410,16 +410,19 @@ class Watcher:
                     listing = fetch(address, raw=writes.put)
                 listing.extend(rest := writes.close())
                 listing.fingerprints.update(rest.fingerprints)
+                # The poll completed, with the quota the answer told: one write (it ends the claim).
+                self.store.record_poll(address, listing, listing.fingerprints, fetched_at=started,
+                                       first_place=writes.placed, quota=self._unsaved_quota())
             except BaseException:
                 writes.abort()  # (what was stored stays: each part whole, as the server sent it)
-                if (quota := self._unsaved_quota()) is not None:
-                    self.store.save_quota(quota)
-                if claim is not None:
-                    claim.release()
+                try:
+                    if (quota := self._unsaved_quota()) is not None:
+                        self.store.save_quota(quota)
+                    if claim is not None:
+                        claim.release()
+                except StoreError:
+                    pass  # the store's own trouble: the error raised here says it
                 raise
-            # The poll completed, with the quota the answer told: one write (it ends the claim).
-            self.store.record_poll(address, listing, listing.fingerprints, fetched_at=started,
-                                   first_place=writes.placed, quota=self._unsaved_quota())
             if claim is not None:
                 claim.ended()
             return self._look() if self._cursor is not None else None
