@@ -654,8 +654,9 @@ class _PollThread:
 
 
 class Listing(list):
-    """The messages of an answer that had to be decoded (all of them, unless the poll knew some), with the fingerprint of
-    each one's raw JSON (`fingerprints`, by id) and the number recognised by theirs and skipped (`unchanged`)."""
+    """The messages of an answer that had to be decoded (all of them, unless the poll knew some), with the
+    fingerprint of each one's raw JSON (`fingerprints`, by id) and the number recognised by theirs and skipped
+    (`unchanged`)."""
 
     def __init__(self) -> None:
         super().__init__()
