@@ -30,6 +30,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -260,18 +261,13 @@ class TempMailClient:
                   raw: DeliverRaw | None = None) -> Listing:
             return self._listing(email, known, deliver, raw, stop)
 
-        def run() -> None:
-            outcome: tuple[Any, BaseException | None]
-            try:
-                outcome = (job(fetch), None)
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
-                outcome = (None, exc)
+        def hand_over(outcome: tuple[Any, BaseException | None]) -> None:
             try:
                 loop.call_soon_threadsafe(_settle, done, outcome)
             except RuntimeError:
                 pass  # the caller's loop is closed: nobody is waiting
 
-        self._poll_thread.run(run)
+        self._poll_thread.run(partial(job, fetch), hand_over)
         try:
             return await done
         except asyncio.CancelledError:
@@ -619,38 +615,50 @@ class _PollThread:
     CPU on an idle machine (the first milliseconds after a second asleep run 10-25x slower), every 15 s in a reader
     left open; handing a job to a waiting thread costs a third of that. A daemon, as each poll's thread was: a poll
     hanging on a silent server never holds up the exit. A job that comes while another still runs (a cancelled poll
-    waiting out its read) gets a thread of its own."""
+    waiting out its read) gets a thread of its own. The thread is free again before a job's outcome is handed over:
+    the caller, woken by it, may send the next job at once (the boxes due together are polled back to back)."""
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], HandOver] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._busy = False
 
-    def run(self, job: Callable[[], None]) -> None:
+    def run(self, job: Callable[[], Any], hand_over: HandOver) -> None:
+        """Run `job` in the poll thread, then `hand_over((result, None))`, or `(None, exception)`."""
         with self._lock:
             if self._busy:
-                threading.Thread(target=job, name="tmail-poll", daemon=True).start()
+                threading.Thread(target=lambda: hand_over(_outcome(job)), name="tmail-poll", daemon=True).start()
                 return
             self._busy = True
             if self._thread is None:
                 self._thread = threading.Thread(target=self._serve, name="tmail-poll", daemon=True)
                 self._thread.start()
-        self._jobs.put(job)
+        self._jobs.put((job, hand_over))
 
     def _serve(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                job()
-            finally:
-                with self._lock:
-                    self._busy = False
+        while (item := self._jobs.get()) is not None:
+            job, hand_over = item
+            outcome = _outcome(job)
+            with self._lock:
+                self._busy = False
+            hand_over(outcome)
 
     def close(self) -> None:
         with self._lock:
             if self._thread is not None:
                 self._jobs.put(None)
                 self._thread = None
+
+
+HandOver = Callable[[tuple[Any, BaseException | None]], None]
+
+
+def _outcome(job: Callable[[], Any]) -> tuple[Any, BaseException | None]:
+    try:
+        return job(), None
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
+        return None, exc
 
 
 class Listing(list):
