@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 
+from tmail_tui import watcher as watcher_module
 from tmail_tui.api import TempMailClient
 from tmail_tui.api.models import Mailbox, Message, Quota
 from tmail_tui.poller import LATE_SHARE, MAX_STRETCH, BoxTimes, PollPolicy
@@ -23,7 +24,7 @@ from tmail_tui.watcher import (
     MailStored,
     PollFailed,
     PollLeft,
-    PollStarted,
+    PollSlow,
     PollSucceeded,
     Scheduled,
     Watcher,
@@ -124,6 +125,7 @@ class Server:
         self.messages: list[dict] = []
         self.polls = 0
         self.answers: list[httpx.Response] = []  # served first, one per request
+        self.delay = 0.0  # seconds each poll's answer takes
         self.quota = {"X-RateLimit-Limit": "50000", "X-RateLimit-Remaining": "49000",
                       "X-RateLimit-Reset": at(20 * 86400).isoformat()}
 
@@ -135,6 +137,7 @@ class Server:
         def handler(request: httpx.Request) -> httpx.Response:
             if request.url.path == "/api/messages":
                 self.polls += 1
+                time.sleep(self.delay)
             if self.answers:
                 return self.answers.pop(0)
             if request.url.path == "/api/domains":
@@ -292,7 +295,7 @@ async def test_a_box_another_process_is_polling_is_left_to_it_and_its_lease_kept
     assert other.claim_poll(BOX, time.time(), 60)
     watcher = Watcher(server.client(), store, fast(), in_view=BOX)
     events = await collect(watcher, lambda ev: any(isinstance(e, PollLeft) for e in ev))
-    assert [type(e) for e in events if type(e) in (PollStarted, PollLeft, PollSucceeded)] == [PollStarted, PollLeft]
+    assert [type(e) for e in events if type(e) in (PollSlow, PollLeft, PollSucceeded)] == [PollLeft]
     assert server.polls == 0
     assert not store.claim_poll(BOX, time.time(), 60)  # the other process's lease stands
     other.record_poll(BOX, [Message.from_api(server.messages[0])])  # its answer
@@ -316,6 +319,20 @@ async def test_a_store_that_cannot_take_the_poll_fails_it_and_gives_the_box_back
     [failed] = [e for e in events if isinstance(e, PollFailed)]
     assert "The disk is full" in failed.problem and server.polls == 1
     assert Store(path).claim_poll(BOX, time.time(), 60)  # the lease was given back
+
+
+async def test_only_a_slow_poll_is_told_as_under_way(tmp_path, monkeypatch):
+    """Quick polls are not announced (the reader would only flash "checking…", and each message is UI-thread work);
+    one still running after SLOW_POLL is, once, before its end."""
+    monkeypatch.setattr(watcher_module, "SLOW_POLL", 0.2)
+    server = Server()
+    watcher = Watcher(server.client(), new_store(tmp_path / "s.db"), fast(), in_view=BOX)
+    events = await collect(watcher, lambda ev: sum(isinstance(e, PollSucceeded) for e in ev) >= 3)
+    assert not any(isinstance(e, PollSlow) for e in events)
+    server.delay = 0.5
+    events = await collect(watcher, lambda ev: any(isinstance(e, PollSucceeded) for e in ev))
+    assert [type(e) for e in events if type(e) in (PollSlow, PollSucceeded)] == [PollSlow, PollSucceeded]
+    assert events[[type(e) for e in events].index(PollSlow)].address == BOX
 
 
 async def test_an_unexpected_error_backs_off_instead_of_looping(tmp_path):

@@ -57,6 +57,7 @@ from .stored_parts import ProcessWrites, StreamedWrites
 
 LEASE = 60.0  # seconds a claimed poll keeps other processes off the box (after a crash, no longer than this)
 PART_EVERY = 0.25  # seconds between the looks at a growing box's parts (and so between its redraws)
+SLOW_POLL = 1.0  # seconds a poll runs before it is told as under way (PollSlow)
 MISSES_FOR_GONE = 3  # 404s in a row, not in the API's own words, before a box is believed gone
 
 
@@ -87,8 +88,10 @@ class BoxesChanged:
 
 
 @dataclass(frozen=True)
-class PollStarted:
-    """Followed by one of PollSucceeded, PollFailed, BoxGone or PollLeft, for the same box."""
+class PollSlow:
+    """A poll has run SLOW_POLL seconds and is still under way (a slow network, a big box): say "checking". A quick
+    poll is not announced at all: it would only flash, and the message is UI-thread work on every poll. Followed by
+    one of PollSucceeded, PollFailed, BoxGone or PollLeft, for the same box."""
 
     address: str
 
@@ -138,7 +141,7 @@ class QuotaChanged:
     quota: Quota
 
 
-Event = (MailArrived | MailStored | MailRemoved | BoxesChanged | PollStarted | PollLeft | PollSucceeded | PollFailed
+Event = (MailArrived | MailStored | MailRemoved | BoxesChanged | PollSlow | PollLeft | PollSucceeded | PollFailed
          | BoxGone | Scheduled | QuotaChanged)
 
 
@@ -347,13 +350,18 @@ class Watcher:
         claim = _Claim(self.store, box.address)
         polling = asyncio.ensure_future(self._poll(box, claim))
         arrived: list[Summary] = []
+        loop = asyncio.get_running_loop()
+        slow_at = loop.time() + SLOW_POLL  # (None once told)
         try:
-            yield PollStarted(box.address)
             self._part_stored.clear()
             while not polling.done():  # the parts of a big answer show as they are stored...
                 stored = asyncio.ensure_future(self._part_stored.wait())
-                await asyncio.wait((polling, stored), return_when=asyncio.FIRST_COMPLETED)
+                wait = None if slow_at is None else max(slow_at - loop.time(), 0)
+                await asyncio.wait((polling, stored), timeout=wait, return_when=asyncio.FIRST_COMPLETED)
                 stored.cancel()
+                if slow_at is not None and not polling.done() and loop.time() >= slow_at:
+                    slow_at = None
+                    yield PollSlow(box.address)
                 if self._part_stored.is_set():
                     self._part_stored.clear()
                     for event in await self.changes():

@@ -206,8 +206,8 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
                     self.mail_removed(event)
                 case watched.BoxesChanged():
                     self.load_boxes()
-                case watched.PollStarted():
-                    self.poll_started(event)
+                case watched.PollSlow():
+                    self.poll_slow(event)
                 case watched.PollLeft():
                     self.poll_left(event)
                 case watched.PollSucceeded():
@@ -277,7 +277,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
     def _in_view(self, address: str) -> bool:
         return address == self.app.watcher.in_view
 
-    def poll_started(self, event: watched.PollStarted) -> None:
+    def poll_slow(self, event: watched.PollSlow) -> None:
         if self._in_view(event.address):
             self.status.checking = True
 

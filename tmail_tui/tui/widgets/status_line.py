@@ -4,16 +4,15 @@ Its state is reactive attributes set by the screen as the watcher reports; the l
 and only then (issue 12: idle is cheap). A repaint of this one line costs ~1.5 ms of Textual's compositor, so the
 line holds no per-second countdown: it says when the next check is due as a time of day ("next 14:02:31"), which
 stays true until the schedule changes, and a poll repaints it once, when it is over. "checking…" shows only for a
-poll that takes longer than CHECKING_SHOWN_AFTER (a slow network, a big box): a quick poll would only flash it.
+poll the watcher calls slow (`PollSlow`, after a second: a slow network, a big box): a quick poll would only flash it.
 The fields a poll changes (checked, next, quota) are set together, from one message (tui/messages.py), and Textual
-paints the line once for all of them. What moves with the clock (a slow poll's "checking…", the quota's
-reset: "resets in 9m 05s" moves every second in its last hour, "2d 14h" hourly) wakes the line when it moves, by a
-timer set for that moment: no timer ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
+paints the line once for all of them. What moves with the clock (the quota's reset: "resets in 9m 05s" moves
+every second in its last hour, "2d 14h" hourly) wakes the line when it moves, by a timer set for that moment: no timer ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
 A change repaints only if it changes the text: the screen shows the box in view's checks, not every box's, and the
 quota is counted in thousands while over a thousand are left ("49.8k of 50k"), so the poll of a box in the
 background, which spends one request of the quota, moves nothing on the line (and sets no timer). The timer is
-the event loop's own (`call_later`), not Textual's: a poll of the box in view sets and cancels one, and a Textual
-timer is a task, a message and an inspection of the callback's signature each time.
+the event loop's own (`call_later`), not Textual's: a Textual timer is a task, a message and an inspection of the
+callback's signature each time.
 """
 
 from __future__ import annotations
@@ -31,8 +30,6 @@ from ...api.models import Quota
 from ...formatting import duration, duration_changes_in
 from ...sanitize import one_line
 
-CHECKING_SHOWN_AFTER = 1.0  # seconds a poll runs before the line says "checking…"
-
 
 class StatusLine(Widget):
     DEFAULT_CSS = """
@@ -44,16 +41,15 @@ class StatusLine(Widget):
     paused_until: reactive[float | None] = reactive(None, repaint=False)
     last_poll: reactive[float | None] = reactive(None, repaint=False)
     next_poll: reactive[float | None] = reactive(None, repaint=False)
-    checking: reactive[bool] = reactive(False, repaint=False)  # shown by the timer once the poll is slow
+    checking: reactive[bool] = reactive(False, repaint=False)  # a slow poll of the box in view is under way
     quota: reactive[Quota | None] = reactive(None, repaint=False)
     slowed: reactive[bool] = reactive(False, repaint=False)  # the pace is stretched to make the quota last
 
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
-        self._moving: tuple[bool, str] | None = None  # what moves with the clock, as last drawn
+        self._reset_shown: str | None = None  # the quota's reset as the line says it ("": not at all); None: not drawn
         self._drawn = ""  # the text last drawn
-        self._checking_since = 0.0
         self._wake: asyncio.TimerHandle | None = None  # set for when the clock next moves the line
 
     def on_unmount(self) -> None:
@@ -61,46 +57,38 @@ class StatusLine(Widget):
             self._wake.cancel()
 
     def _changed(self) -> None:
-        if self._moving is not None and self._line().plain != self._drawn:  # (not drawn yet: the first render will)
+        if self._reset_shown is not None and self._line().plain != self._drawn:  # (not drawn yet: the first render)
             self.refresh()
 
-    watch_problem = watch_paused_until = watch_last_poll = watch_next_poll = watch_quota = watch_slowed = _changed
-
-    def watch_checking(self, checking: bool) -> None:
-        if checking:
-            self._checking_since = self.clock()
-        self._tick()  # a slow poll's "checking…" is due later; once it is over, it goes at once
+    watch_problem = watch_paused_until = watch_last_poll = watch_next_poll = _changed
+    watch_checking = watch_quota = watch_slowed = _changed
 
     def _tick(self) -> None:
-        now = self.clock()
-        if self._moving is None:
+        if self._reset_shown is None:
             return  # not drawn yet: the first render sets the wake
-        if self._clock_parts(now) != self._moving:
+        now = self.clock()
+        if self._reset_text(now) != self._reset_shown:
             self._changed()  # the render sets the next wake
         else:
             self._wake_when_moving(now)
 
-    def _clock_parts(self, now: float) -> tuple[bool, str]:
-        """The line's parts that move with the clock: whether it says "checking…", and the quota's reset."""
-        checking = self.checking and now - self._checking_since >= CHECKING_SHOWN_AFTER
+    def _reset_text(self, now: float) -> str:
+        """The part of the line that moves with the clock: how long until the quota resets."""
         reset = self._reset_at()
-        return checking, duration(reset - now) if reset is not None and reset > now else ""
+        return duration(reset - now) if reset is not None and reset > now else ""
 
     def _reset_at(self) -> float | None:
         quota = self.quota
         return quota.reset.timestamp() if quota is not None and quota.reset is not None else None
 
     def _wake_when_moving(self, now: float) -> None:
-        """Set the wake for the next moment the clock changes the line, if anything on it moves with the clock."""
-        waits = []
-        if self.checking and not (self._moving and self._moving[0]):
-            waits.append(self._checking_since + CHECKING_SHOWN_AFTER - now)
-        reset = self._reset_at()
-        if reset is not None and reset > now:
-            waits.append(duration_changes_in(reset - now))
+        """Set the wake for the next moment the clock changes the line (when the quota's reset reads otherwise)."""
         if self._wake is not None:
             self._wake.cancel()
-        self._wake = asyncio.get_running_loop().call_later(max(min(waits), 0) + 0.02, self._tick) if waits else None
+        self._wake = None
+        reset = self._reset_at()
+        if reset is not None and reset > now:
+            self._wake = asyncio.get_running_loop().call_later(duration_changes_in(reset - now) + 0.02, self._tick)
 
     def render(self) -> Text:
         line = self._line()
@@ -109,7 +97,8 @@ class StatusLine(Widget):
         return line
 
     def _line(self) -> Text:
-        checking, reset = self._moving = self._clock_parts(self.clock())
+        checking, reset = self.checking, self._reset_text(self.clock())
+        self._reset_shown = reset
         text = Text()
         if self.problem:
             text.append("⚠ " + one_line(self.problem, 160) + "  ", style="bold red")
