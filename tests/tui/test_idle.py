@@ -119,6 +119,29 @@ def box(address: str, expires_in: float) -> StoredBox:
     return StoredBox(address, "created", expire_at=datetime.fromtimestamp(NOW + expires_in, UTC))
 
 
+async def test_the_reader_says_checking_only_while_a_slow_poll_runs(emulator, tmp_path, monkeypatch):
+    """Quick polls (every 0.2 s here) never flash "checking…"; a poll the server answers slowly says it until its
+    answer is in, then "checked" again."""
+    from .helpers import make_app, screen_text, wait_for
+    from .test_reader import SIZE, with_box
+
+    drawn: list[str] = []
+    real = StatusLine.render
+    monkeypatch.setattr(StatusLine, "render", lambda self: (drawn.append(str(real(self))), real(self))[1])
+    app = make_app(emulator, tmp_path)
+    with_box(emulator, app, "One")
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: status.last_poll is not None)
+        polled = status.last_poll
+        await wait_for(pilot, lambda: status.last_poll > polled + 1, what="several quick polls")
+        assert drawn and not any("checking…" in line for line in drawn)
+        emulator.add_fault("slow", count=1, path="/api/messages", delay=2.0)
+        await wait_for(pilot, lambda: screen_text(app).splitlines()[-2].strip().startswith("checking…"),
+                       what="checking…")
+        await wait_for(pilot, lambda: screen_text(app).splitlines()[-2].strip().startswith("checked"), what="checked")
+
+
 async def test_the_sidebar_repaints_a_row_only_when_its_time_left_changes():
     clock = Clock(NOW)
     sidebar = CountingSidebar(clock=clock)
