@@ -326,6 +326,9 @@ async def test_a_big_answer_shows_in_parts_while_it_downloads_and_is_news_once(t
     # rows were stored and shown before the poll was over, in more than one transaction
     assert order.index("MailStored") < order.index("PollSucceeded") < order.index("MailArrived")
     assert store.last_seq() - seq > 2
+    # each part said so, so the reader holds its indexer back until the poll is over
+    parts = events[:order.index("PollSucceeded")]
+    assert all(e.under_way for e in parts if type(e).__name__ == "MailStored")
     # and the news is told once, with every message
     arrived = [e for e in events if type(e).__name__ == "MailArrived"]
     assert len(arrived) == 1 and len(arrived[0].rows) == 400

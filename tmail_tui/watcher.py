@@ -75,6 +75,7 @@ class MailStored:
     """Messages stored or changed that are not news: a first look at a box, a change, a seen flag."""
 
     rows: tuple[Summary, ...]
+    under_way: bool = False  # stored by a poll still under way (a big answer's part): more is coming
 
 
 @dataclass(frozen=True)
@@ -367,7 +368,8 @@ class Watcher:
                     for event in await self.changes():
                         if isinstance(event, MailArrived):  # ...but news is told once, when the poll is over
                             arrived += event.rows
-                            event = MailStored(event.rows)
+                        if isinstance(event, MailArrived | MailStored):
+                            event = MailStored(event.rows, under_way=True)
                         yield event
                     await asyncio.wait((polling,), timeout=PART_EVERY)  # (a redraw per part would slow it)
             for event in polling.result():

@@ -201,7 +201,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
                 case watched.MailArrived():
                     self.mail_arrived(event)
                 case watched.MailStored():
-                    self.rows_changed(event.rows)
+                    self.rows_changed(event.rows, event.under_way)
                 case watched.MailRemoved():
                     self.mail_removed(event)
                 case watched.BoxesChanged():
@@ -230,20 +230,20 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         if self.app.config.on_new_mail:
             self.run_hooks(rows)
 
-    def rows_changed(self, rows: tuple[Summary, ...]) -> None:
+    def rows_changed(self, rows: tuple[Summary, ...], under_way: bool = False) -> None:
         shown = [row for row in rows if row.mailbox == self.messages.box]
         if shown:
             self.messages.upsert(shown)
             if self.reader.message is None:
                 self.reader.show_hint(HINT_PICK)
         self.refresh_counts({row.mailbox for row in rows})
-        self.index_soon()
+        self.index_soon(under_way=under_way)
 
-    def index_soon(self, poll_over: bool = False) -> None:
-        """New bodies for the search index: the indexer is started for them, but not while this reader polls (it
-        must not compete with a big first poll): then when the poll is over, INDEX_AFTER seconds later (the rows
-        the poll stored are drawn first)."""
-        if self.status.checking and not poll_over:
+    def index_soon(self, poll_over: bool = False, under_way: bool = False) -> None:
+        """New bodies for the search index: the indexer is started for them, but not while the poll storing them
+        is under way (`under_way`: it must not compete with a big first poll): then when the poll is over,
+        INDEX_AFTER seconds later (the rows the poll stored are drawn first)."""
+        if under_way:
             self._index_after_poll = True
         elif (self._index_after_poll or not poll_over) and self._index_timer is None:
             self._index_after_poll = False
@@ -306,6 +306,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
                         markup=False)
 
     def box_gone(self, event: watched.BoxGone) -> None:
+        self.index_soon(poll_over=True)  # (what its parts stored)
         if self._in_view(event.address):
             self.status.checking = False
         self.notify(f"{one_line(event.address)} has expired; its mail stays here.", markup=False)
