@@ -261,7 +261,8 @@ async def unchanged_poll_in_app(folder: Path, store: Path, server: AnswerServer,
                 while not checked.is_set():
                     answered.append(await key_latency(app, lst, "up" if len(answered) % 2 else "down"))
             await checked.wait()
-            await asyncio.sleep(0.25)  # the line's repaint, coalesced (not pilot.pause(): a message to every widget)
+            # the line's repaint, at Textual's next frame (not pilot.pause(): a message to every widget)
+            await asyncio.sleep(0.25)
             if keys:
                 worst.append(max(answered, default=0.0))
             return time.thread_time() - before

@@ -19,7 +19,7 @@ Store I/O runs in threads, never on the caller's event loop, but for one PRAGMA 
 No Textual here: the reader wraps these events in Textual messages (tui/messages.py), the command line prints them.
 
 What things cost (issue 12): a poll is streamed and only the messages whose raw JSON the store does not know are
-decoded (`recognising`, api/client.py), so an unchanged box of 5,000 HTML mails costs its download and a hash of
+decoded (`known`, `TempMailClient.polling`), so an unchanged box of 5,000 HTML mails costs its download and a hash of
 each message, off this event loop; a poll that changes nothing takes no write number. A big answer of new mail
 (a first poll of thousands) is stored in parts while it downloads (stored_parts.py), and each part is reported as
 it lands (at most every PART_EVERY seconds), so the first rows show at once; what is news is still told once, in

@@ -23,11 +23,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
+from ... import watcher as watched
 from ...api import NetworkError, TmailError
 from ...formatting import sender
 from ...sanitize import one_line
 from ...store import RowFilter, StoredBox, Summary, normal_address
-from ... import watcher as watched
 from ..messages import WatcherEvents
 from ..keys import KEYS
 from ..widgets.key_bar import KeyBar
@@ -78,7 +78,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         self.armed: dict[str, Expectation] = {}  # boxes waiting for a code or link (`A`)
         self._warned: set[str] = set()  # armed boxes whose coming expiry was said
         self._expiry_watch: Timer | None = None  # looks at the armed boxes' expiry every few seconds
-        self._index_after_poll = False  # mail stored during this reader's poll: the indexer starts after it
+        self._index_after_poll = False  # mail stored by a poll still under way: the indexer starts after it
         self._index_timer: Timer | None = None  # the indexer's start, waiting INDEX_AFTER
 
     # --- layout and start-up -----------------------------------------------------------------------------------
