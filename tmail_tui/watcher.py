@@ -16,7 +16,8 @@ process is not due again for any of them until its interval has passed (see `Pol
 saw last paces all of them.
 
 Store I/O runs in threads, never on the caller's event loop, but for one PRAGMA that never waits (`Store.version`).
-No Textual here: the reader wraps these events in Textual messages (tui/messages.py), the command line prints them.
+No Textual here: the reader runs this loop in a thread of its own and wraps its events in Textual messages
+(tui/watching.py); the command line prints them.
 
 What things cost (issue 12): a poll is streamed and only the messages whose raw JSON the store does not know are
 decoded (`known`, `TempMailClient.polling`), so an unchanged box of 5,000 HTML mails costs its download and a hash of
@@ -43,9 +44,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any, TypeVar
 
 from .api import AuthError, NotFoundError, TempMailClient, TmailError
 from .api.client import Fetch
@@ -59,6 +61,15 @@ LEASE = 60.0  # seconds a claimed poll keeps other processes off the box (after 
 PART_EVERY = 0.25  # seconds between the looks at a growing box's parts (and so between its redraws)
 SLOW_POLL = 1.0  # seconds a poll runs before it is told as under way (PollSlow)
 MISSES_FOR_GONE = 3  # 404s in a row, not in the API's own words, before a box is believed gone
+
+_T = TypeVar("_T")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 # --- events ----------------------------------------------------------------------------------------------------------
@@ -236,8 +247,16 @@ class Watcher:
         self._looked: _Look | None = None  # the look a poll's job took after its write, not yet taken in
         self._boxes: list[StoredBox] = []  # as read at the last look
         self._part_stored = asyncio.Event()  # a part of a big answer was stored: show it before the poll ends
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop `events()` runs on, when in a thread of its own
+        self._api_loop: asyncio.AbstractEventLoop | None = None  # then, the loop the API client's requests belong to
 
-    # --- steering (from the front end) -----------------------------------------------------------------------------
+    def attach(self, loop: asyncio.AbstractEventLoop, api_loop: asyncio.AbstractEventLoop) -> None:
+        """`events()` will run on `loop`, in a thread of its own (the reader: tui/watching.py): the steering below,
+        called from the front end's thread, is handed to that loop, and a request of the API client's own (its
+        connections belong to `api_loop`) is made there."""
+        self._loop, self._api_loop = loop, api_loop
+
+    # --- steering (from the front end, in any thread) ----------------------------------------------------------
 
     @property
     def in_view(self) -> str | None:
@@ -245,25 +264,45 @@ class Watcher:
 
     @in_view.setter
     def in_view(self, address: str | None) -> None:
-        self._in_view = normal_address(address) if address else None
+        self._in_view = normal_address(address) if address else None  # (read by the loop, written only here)
         self.wake()
 
     def hurry(self, address: str, on: bool = True) -> None:
         """Poll this box at the pace of the box in view (an armed box waiting for a code), or no longer."""
-        (self._hurried.add if on else self._hurried.discard)(normal_address(address))
-        self.wake()
+        address = normal_address(address)
+        self._steer(lambda: (self._hurried.add if on else self._hurried.discard)(address))
 
     def wake(self) -> None:
         """Look again now: the boxes, the box in view or the store changed."""
-        self._wake.set()
+        self._steer(None)
 
     def check_now(self, address: str) -> None:
         """`r`: poll this box now, even one thought gone or expired (the server says again whether it is)."""
         address = normal_address(address)
-        self._failures.pop(address, None)
-        self._not_before.pop(address, None)
-        self._forced.add(address)
-        self.wake()
+
+        def change() -> None:
+            self._failures.pop(address, None)
+            self._not_before.pop(address, None)
+            self._forced.add(address)
+
+        self._steer(change)
+
+    def _steer(self, change: Callable[[], object] | None) -> None:
+        """Make a change to what the loop reads, then wake it: on the loop's own thread, whichever thread asks
+        (the loop iterates these sets and asyncio's objects are not thread-safe)."""
+        def apply() -> None:
+            if change is not None:
+                change()
+            self._wake.set()
+
+        loop = self._loop
+        if loop is None or _running_loop() is loop:
+            apply()
+            return
+        try:
+            loop.call_soon_threadsafe(apply)
+        except RuntimeError:
+            pass  # the loop is closed: nothing is watching any more
 
     # --- the loop ----------------------------------------------------------------------------------------------
 
@@ -469,7 +508,7 @@ class Watcher:
         expired = box.expire_at is not None and box.expire_at.timestamp() <= self.clock()
         if not exc.api_said and not expired:
             try:
-                await self.api.domains("free")
+                await self._on_api_loop(self.api.domains("free"))
             except NotFoundError:
                 return self._failed(address, f"Every request is answered 404: the base URL looks wrong "
                                              f"({one_line(self.api.base_url, 100)}). Check it on your API page.")
@@ -480,6 +519,12 @@ class Watcher:
         await asyncio.to_thread(self.store.mark_gone, address)
         self._failures.pop(address, None)
         return [BoxGone(address)]
+
+    async def _on_api_loop(self, request: Coroutine[Any, Any, _T]) -> _T:
+        """A request of the API client's async side, made on the loop its connections belong to."""
+        if self._api_loop is None or self._api_loop is asyncio.get_running_loop():
+            return await request
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(request, self._api_loop))
 
     def _failed(self, address: str, problem: str, key_refused: bool = False) -> list[Event]:
         now = self.clock()

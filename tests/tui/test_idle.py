@@ -64,9 +64,9 @@ async def test_the_status_line_does_not_repaint_while_only_the_clock_moves():
     clock = Clock(NOW)
     status = CountingStatus(clock=clock)
     async with One(status).run_test(size=(100, 3)) as pilot:
-        status.last_poll, status.next_poll = NOW - 5, NOW + 10
-        status.quota = Quota(limit=50_000, remaining=49_000, used=1_000,
-                             reset=datetime.fromtimestamp(NOW, UTC) + timedelta(days=3, minutes=30))
+        status.show(last_poll=NOW - 5, next_poll=NOW + 10)
+        status.show(quota=Quota(limit=50_000, remaining=49_000, used=1_000,
+                                reset=datetime.fromtimestamp(NOW, UTC) + timedelta(days=3, minutes=30)))
         await pilot.pause(0.3)
         shown = text(status)
         next_at = datetime.fromtimestamp(NOW + 10).strftime("%H:%M:%S")
@@ -90,10 +90,9 @@ async def test_the_fields_a_poll_changes_repaint_the_line_once():
     async with One(status).run_test(size=(100, 3)) as pilot:
         await pilot.pause(0.3)
         renders = status.renders
-        status.checking = False  # (set together: the poll's end, its quota and the schedule come in one message)
-        status.last_poll = NOW
-        status.problem = ""
-        status.next_poll = NOW + 15
+        # (set together, as the screen does: the poll's end and the schedule come in one message)
+        status.show(checking=False, last_poll=NOW, problem="")
+        status.show(next_poll=NOW + 15)
         await pilot.pause(0.3)
         assert status.renders == renders + 1
         assert f"checked {datetime.fromtimestamp(NOW).strftime('%H:%M:%S')}" in text(status)
@@ -103,14 +102,13 @@ async def test_a_slow_poll_says_checking():
     clock = Clock(NOW)
     status = StatusLine(clock=clock)
     async with One(status).run_test(size=(100, 3)) as pilot:
-        status.last_poll, status.next_poll = NOW - 15, NOW
+        status.show(last_poll=NOW - 15, next_poll=NOW)
         await pilot.pause(0.3)
         assert "checking…" not in text(status)
-        status.checking = True  # (the watcher said the poll is slow: PollSlow)
+        status.show(checking=True)  # (the watcher said the poll is slow: PollSlow)
         await pilot.pause(0.3)
         assert text(status).startswith("checking…")
-        status.checking = False
-        status.last_poll = clock.now
+        status.show(checking=False, last_poll=clock.now)
         await pilot.pause(0.3)
         assert text(status).startswith("checked")
 
@@ -132,9 +130,9 @@ async def test_the_reader_says_checking_only_while_a_slow_poll_runs(emulator, tm
     with_box(emulator, app, "One")
     async with app.run_test(size=SIZE) as pilot:
         status = app.screen.query_one(StatusLine)
-        await wait_for(pilot, lambda: status.last_poll is not None)
-        polled = status.last_poll
-        await wait_for(pilot, lambda: status.last_poll > polled + 1, what="several quick polls")
+        await wait_for(pilot, lambda: status.state.last_poll is not None)
+        polled = status.state.last_poll
+        await wait_for(pilot, lambda: status.state.last_poll > polled + 1, what="several quick polls")
         assert drawn and not any("checking…" in line for line in drawn)
         emulator.add_fault("slow", count=1, path="/api/messages", delay=2.0)
         await wait_for(pilot, lambda: screen_text(app).splitlines()[-2].strip().startswith("checking…"),
@@ -200,12 +198,12 @@ async def test_the_status_line_speaks_of_the_box_in_view_and_other_boxes_polls_l
     boxes = [with_box(emulator, app, "One"), with_box(emulator, app, "Two")]
     async with app.run_test(size=SIZE) as pilot:
         status = app.screen.query_one(StatusLine)
-        await wait_for(pilot, lambda: status.last_poll is not None and status.next_poll is not None)
+        await wait_for(pilot, lambda: status.state.last_poll is not None and status.state.next_poll is not None)
         in_view = app.watcher.in_view
         other = next(box for box in boxes if box != in_view)
         polled_at = app.store.box(in_view).polled_at
-        assert status.last_poll == pytest.approx(polled_at, abs=1)
-        assert status.next_poll == pytest.approx(polled_at + 3600, abs=1)
+        assert status.state.last_poll == pytest.approx(polled_at, abs=1)
+        assert status.state.next_poll == pytest.approx(polled_at + 3600, abs=1)
 
         def polls_of_other() -> int:
             return sum(1 for _, path, _ in emulator.requests
@@ -218,4 +216,4 @@ async def test_the_status_line_speaks_of_the_box_in_view_and_other_boxes_polls_l
         # each spent one request of the quota (49,99x of 50,000 left: "49.9k"), and none moved the line
         assert emulator.quota_used > 4 and "quota 49.9k of 50k left" in line
         assert len(renders) == drawn and screen_text(app).splitlines()[-2] == line
-        assert f"checked {datetime.fromtimestamp(status.last_poll).strftime('%H:%M:%S')}" in line
+        assert f"checked {datetime.fromtimestamp(status.state.last_poll).strftime('%H:%M:%S')}" in line

@@ -247,7 +247,7 @@ async def test_r_refreshes_now(emulator, tmp_path):
     address = with_box(emulator, app)
     async with app.run_test(size=SIZE) as pilot:
         messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: app.screen.query_one("#status").last_poll is not None)
+        await wait_for(pilot, lambda: app.screen.query_one("#status").state.last_poll is not None)
         emulator.deliver(address, plain("only after r"))
         await pilot.pause(0.5)
         assert messages.row_count == 0

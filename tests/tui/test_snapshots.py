@@ -21,7 +21,7 @@ async def settle(pilot) -> None:
                    and app.screen.sidebar.selected is not None,
                    what="the mailboxes")
     await pilot.press("r")  # the clock is frozen: ask for the poll instead of waiting for it
-    await wait_for(pilot, lambda: app.screen.query_one("#status").last_poll is not None, what="the first poll")
+    await wait_for(pilot, lambda: app.screen.query_one("#status").state.last_poll is not None, what="the first poll")
     for field in app.query(Input):
         field.cursor_blink = False
     await pilot.pause()

@@ -1,7 +1,8 @@
 """The Textual app: owns the core's services (store, API client, workflows, the watcher) and the screens.
 
-Data flows one way: the watcher (one worker, owned here) polls and writes the store, and its events go to the mail
-screen as Textual messages (tui/messages.py); the screen routes them to widgets, which only render. Actions call the
+Data flows one way: the watcher (one loop in a thread of its own, owned here) polls and writes the store, and its
+events go to the mail screen as Textual messages (tui/watching.py); the screen routes them to widgets, which only
+render. Actions call the
 workflows (core/mailboxes.py), which write the store; the watcher then reports what changed like any other change.
 
 Start-up (issue 12: a fresh process to its first frame): what the first frame does not need is imported where it is
@@ -24,7 +25,6 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from .. import config as config_module
 from ..alerts import (
@@ -43,7 +43,7 @@ from ..sanitize import one_line
 from ..store import Store
 from ..watcher import Watcher
 from .keys import KEYS
-from .messages import WatcherEvents, forward
+from .watching import RESTART_AFTER, Batch, WatcherEvents, WatcherThread
 from .screens.mail import MailScreen
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from ..converter import Converter
     from ..demo import DemoSession
 
-RESTART_AFTER = 5.0  # seconds before a watcher that died of a bug is started again
 RETENTION_EVERY = 86400.0  # seconds between two applications of the configured retention
 ARCHIVE_AFTER = 0.5  # seconds after the first frame before the archive opens: the frame and its rows come first
 
@@ -75,6 +74,7 @@ class TmailApp(App[None]):
         self.api = api
         self.mailboxes: Mailboxes | None = None
         self.watcher: Watcher | None = None
+        self._watching: WatcherThread | None = None  # the watcher's loop, running
         self.mail_screen: MailScreen | None = None
         self._title_count: int | None = None  # the unread count the terminal's title shows (None: not written)
         self.archive: Archive | None = None  # the search index, labels and retention (opened by open_archive)
@@ -176,24 +176,23 @@ class TmailApp(App[None]):
         if first:
             self.mail_screen = MailScreen()
             self.push_screen(self.mail_screen)
-        self.watch_mail()  # exclusive: a watcher running with the old key is cancelled
+        self.watch_mail()  # a watcher running with the old key is stopped
 
-    @work(group="watcher", exclusive=True, exit_on_error=False)
-    async def watch_mail(self) -> None:
-        """The one poll loop: its events go to the mail screen, whichever screen is on top."""
-        await forward(self.watcher.events(), self._to_mail_screen)
+    def watch_mail(self) -> None:
+        """The one poll loop, in a thread of its own: its events go to the mail screen, whichever screen is on
+        top."""
+        if self._watching is not None:
+            self._watching.stop()
+        self._watching = WatcherThread(self.watcher, self._to_mail_screen, self._watcher_failed)
 
-    def _to_mail_screen(self, message: WatcherEvents) -> None:
+    def _to_mail_screen(self, events: Batch) -> None:
         if self.mail_screen is not None:
-            self.mail_screen.post_message(message)
+            self.mail_screen.post_message(WatcherEvents(events))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "watcher" and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(one_line(f"Checking for mail stopped ({type(error).__name__}: {error}); it starts again in "
-                                 f"{RESTART_AFTER:g}s.", 400), title="Something went wrong", severity="error",
-                        markup=False)
-            self.set_timer(RESTART_AFTER, self.watch_mail)
+    def _watcher_failed(self, error: BaseException) -> None:
+        self.notify(one_line(f"Checking for mail stopped ({type(error).__name__}: {error}); it starts again in "
+                             f"{RESTART_AFTER:g}s.", 400), title="Something went wrong", severity="error",
+                    markup=False)
 
     # --- telling the user, through the terminal ---------------------------------------------------------------
 
@@ -291,6 +290,8 @@ class TmailApp(App[None]):
         return self.config.download_dir
 
     async def on_unmount(self) -> None:
+        if self._watching is not None:
+            await self._watching.stopped()  # (its claims are given back while the store is open)
         if self._indexer is not None:
             from ..archive import stop_indexer
 

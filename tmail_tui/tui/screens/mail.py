@@ -28,7 +28,7 @@ from ...api import NetworkError, TmailError
 from ...formatting import sender
 from ...sanitize import one_line
 from ...store import RowFilter, StoredBox, Summary, normal_address
-from ..messages import WatcherEvents
+from ..watching import WatcherEvents
 from ..keys import KEYS
 from ..widgets.key_bar import KeyBar
 from ..widgets.mailbox_list import MailboxList
@@ -174,8 +174,8 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         total = await asyncio.to_thread(store.count, box.address) if len(first) == FIRST_ROWS else len(first)
         self.messages.show(first, total, keys)
         polled = await asyncio.to_thread(store.box, box.address)  # (the sidebar's copy is as old as its last load)
-        self.status.last_poll = polled.polled_at if polled is not None else None
-        self.status.checking = False  # (a poll of the box left behind no longer says "checking…")
+        # (a poll of the box left behind no longer says "checking…")
+        self.status.show(last_poll=polled.polled_at if polled is not None else None, checking=False)
         if self.reader.message is None or self.reader.message.mailbox != box.address:
             self.reader.show_hint(HINT_PICK if self.messages.row_count else HINT_EMPTY)
 
@@ -219,7 +219,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
                 case watched.Scheduled():
                     self.scheduled(event)
                 case watched.QuotaChanged():
-                    self.status.quota = event.quota
+                    self.status.show(quota=event.quota)
 
     def mail_arrived(self, event: watched.MailArrived) -> None:
         rows = event.rows
@@ -279,42 +279,40 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
 
     def poll_slow(self, event: watched.PollSlow) -> None:
         if self._in_view(event.address):
-            self.status.checking = True
+            self.status.show(checking=True)
 
     def poll_left(self, event: watched.PollLeft) -> None:
         if self._in_view(event.address):
-            self.status.checking = False  # (another process polls it: what it finds comes through the store)
+            self.status.show(checking=False)  # (another process polls it: what it finds comes through the store)
 
     def poll_succeeded(self, event: watched.PollSucceeded) -> None:
         self.index_soon(poll_over=True)
         if self._in_view(event.address):
-            self.status.checking = False
-            self.status.last_poll = event.at
-        self.status.problem = ""
+            self.status.show(checking=False, last_poll=event.at, problem="")
+        else:
+            self.status.show(problem="")
         if event.recovered:
             self.notify("Connected again.", markup=False)
 
     def poll_failed(self, event: watched.PollFailed) -> None:
-        if self._in_view(event.address):
-            self.status.checking = False
         self.index_soon(poll_over=True)  # (what its parts stored)
-        self.status.problem = event.problem
-        if event.key_refused:
-            self.status.problem = "The API key was refused (401): press K to enter another."
+        problem = ("The API key was refused (401): press K to enter another." if event.key_refused
+                   else event.problem)
+        if self._in_view(event.address):
+            self.status.show(checking=False)
+        self.status.show(problem=problem)
         if event.first:
-            self.notify(one_line(self.status.problem, 400), title="Cannot check mail", severity="warning",
+            self.notify(one_line(problem, 400), title="Cannot check mail", severity="warning",
                         markup=False)
 
     def box_gone(self, event: watched.BoxGone) -> None:
         self.index_soon(poll_over=True)  # (what its parts stored)
         if self._in_view(event.address):
-            self.status.checking = False
+            self.status.show(checking=False)
         self.notify(f"{one_line(event.address)} has expired; its mail stays here.", markup=False)
 
     def scheduled(self, event: watched.Scheduled) -> None:
-        self.status.next_poll = event.in_view_at
-        self.status.paused_until = event.paused_until
-        self.status.slowed = event.stretch > 1
+        self.status.show(next_poll=event.in_view_at, paused_until=event.paused_until, slowed=event.stretch > 1)
 
     def announce(self, rows: tuple[Summary, ...]) -> None:
         if len(rows) == 1:
@@ -412,4 +410,4 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
         text = f"{doing}: {reason}" if doing else reason
         self.notify(one_line(text, 400), title="Error", severity="error", markup=False)
         if isinstance(exc, NetworkError):
-            self.status.problem = one_line(reason, 300)
+            self.status.show(problem=one_line(reason, 300))

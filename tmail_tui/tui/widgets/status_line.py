@@ -1,11 +1,13 @@
 """The status line: the current problem (until it is over), a paused quota, the last and next check, the quota.
 
-Its state is reactive attributes set by the screen as the watcher reports; the line repaints when its text changes,
-and only then (issue 12: idle is cheap). A repaint of this one line costs ~1.5 ms of Textual's compositor, so the
+Its state is one `LineState`, changed by the screen through `show(field=...)` as the watcher reports; the line
+repaints when its text changes, and only then (issue 12: idle is cheap). Plain fields, not Textual reactives: a
+poll's end changes three or four of them, and each reactive set cost ~150 calls of Textual's watchers and a rebuild
+of the line, a third of what the UI thread did for an unchanged poll. A repaint of this one line costs ~1.5 ms of Textual's compositor, so the
 line holds no per-second countdown: it says when the next check is due as a time of day ("next 14:02:31"), which
 stays true until the schedule changes, and a poll repaints it once, when it is over. "checking…" shows only for a
 poll the watcher calls slow (`PollSlow`, after a second: a slow network, a big box): a quick poll would only flash
-it. The fields a poll changes (checked, next, quota) are set together, from one message (tui/messages.py), and
+it. The fields a poll changes (checked, next, quota) are set together, from one message (tui/watching.py), and
 Textual paints the line once for all of them. What moves with the clock (the quota's reset: "resets in 9m 05s"
 moves every second in its last hour, "2d 14h" hourly) wakes the line when it moves, by a timer set for that moment:
 no timer ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
@@ -21,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
-from textual.reactive import reactive
 from textual.widget import Widget
 
 from ...api.models import Quota
@@ -32,23 +35,28 @@ from ...formatting import duration, duration_changes_in
 from ...sanitize import one_line
 
 
+@dataclass(frozen=True)
+class LineState:
+    """What the line speaks of."""
+
+    problem: str = ""
+    paused_until: float | None = None  # the quota is used up: checking resumes then
+    last_poll: float | None = None  # of the box in view
+    next_poll: float | None = None
+    checking: bool = False  # a slow poll of the box in view is under way
+    quota: Quota | None = None
+    slowed: bool = False  # the pace is stretched to make the quota last
+
+
 class StatusLine(Widget):
     DEFAULT_CSS = """
     StatusLine { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
-    # Each change repaints the line through `_changed`: only when its text changes.
-    problem: reactive[str] = reactive("", repaint=False)
-    paused_until: reactive[float | None] = reactive(None, repaint=False)
-    last_poll: reactive[float | None] = reactive(None, repaint=False)
-    next_poll: reactive[float | None] = reactive(None, repaint=False)
-    checking: reactive[bool] = reactive(False, repaint=False)  # a slow poll of the box in view is under way
-    quota: reactive[Quota | None] = reactive(None, repaint=False)
-    slowed: reactive[bool] = reactive(False, repaint=False)  # the pace is stretched to make the quota last
-
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
         self.clock = clock
+        self.state = LineState()
         self._reset_shown: str | None = None  # the quota's reset as the line says it ("": not at all); None: not drawn
         self._drawn = ""  # the text last drawn
         self._wake: asyncio.TimerHandle | None = None  # set for when the clock next moves the line
@@ -57,12 +65,14 @@ class StatusLine(Widget):
         if self._wake is not None:
             self._wake.cancel()
 
+    def show(self, **changes: Any) -> None:
+        """Change some of the line's fields (`LineState`'s names); it repaints if its text changed."""
+        self.state = replace(self.state, **changes)
+        self._changed()
+
     def _changed(self) -> None:
         if self._reset_shown is not None and self._line().plain != self._drawn:  # (not drawn yet: the first render)
             self.refresh()
-
-    watch_problem = watch_paused_until = watch_last_poll = watch_next_poll = _changed
-    watch_checking = watch_quota = watch_slowed = _changed
 
     def _tick(self) -> None:
         if self._reset_shown is None:
@@ -79,7 +89,7 @@ class StatusLine(Widget):
         return duration(reset - now) if reset is not None and reset > now else ""
 
     def _reset_at(self) -> float | None:
-        quota = self.quota
+        quota = self.state.quota
         return quota.reset.timestamp() if quota is not None and quota.reset is not None else None
 
     def _wake_when_moving(self, now: float) -> None:
@@ -98,26 +108,26 @@ class StatusLine(Widget):
         return line
 
     def _line(self) -> Text:
-        checking, reset = self.checking, self._reset_text(self.clock())
+        state, reset = self.state, self._reset_text(self.clock())
         self._reset_shown = reset
         text = Text()
-        if self.problem:
-            text.append("⚠ " + one_line(self.problem, 160) + "  ", style="bold red")
-        if self.paused_until is not None:
-            resumes = datetime.fromtimestamp(self.paused_until).strftime("%Y-%m-%d %H:%M")
+        if state.problem:
+            text.append("⚠ " + one_line(state.problem, 160) + "  ", style="bold red")
+        if state.paused_until is not None:
+            resumes = datetime.fromtimestamp(state.paused_until).strftime("%Y-%m-%d %H:%M")
             text.append(f"Quota used up: checking resumes at {resumes}  ", style="bold yellow")
-        if checking:
+        if state.checking:
             text.append("checking…")
-        elif self.last_poll is not None:
-            text.append(f"checked {datetime.fromtimestamp(self.last_poll).strftime('%H:%M:%S')}")
+        elif state.last_poll is not None:
+            text.append(f"checked {datetime.fromtimestamp(state.last_poll).strftime('%H:%M:%S')}")
         else:
             text.append("not checked yet")
-        if self.next_poll is not None and self.paused_until is None and not checking:
+        if state.next_poll is not None and state.paused_until is None and not state.checking:
             # A time of day, not a countdown: it stays true, so the line needs no repaint every second.
-            text.append(f" · next {datetime.fromtimestamp(self.next_poll).strftime('%H:%M:%S')}")
-            if self.slowed:
+            text.append(f" · next {datetime.fromtimestamp(state.next_poll).strftime('%H:%M:%S')}")
+            if state.slowed:
                 text.append(" (slowed: quota low)", style="yellow")
-        quota = self.quota
+        quota = state.quota
         if quota is not None and quota.remaining is not None and quota.remaining >= 0:
             of = f" of {count(quota.limit)}" if quota.limit else ""
             text.append(f" · quota {count(quota.remaining)}{of} left")
