@@ -52,7 +52,7 @@ async def test_poll_failures_are_explained_keep_the_mail_and_recover(emulator, t
 
 async def test_a_timeout_backs_off_and_recovers(emulator, tmp_path):
     app = make_app(emulator, tmp_path)
-    app.api._http.timeout = __import__("httpx").Timeout(0.3)
+    app.api._timeout = __import__("httpx").Timeout(0.3)  # (before either of its clients is made)
     address = with_box(emulator, app, "before")
     async with app.run_test(size=SIZE) as pilot:
         messages = await rows_shown(pilot, 1)

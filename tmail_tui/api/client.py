@@ -170,14 +170,10 @@ class TempMailClient:
         self.stall_timeout = stall_timeout
         self.download_deadline = download_deadline
         self._connect_timeout = min(timeout, 10.0)
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=self._connect_timeout),
-            transport=transport,
-            follow_redirects=False,  # a redirect could carry the key's header to another host
-        )
+        self._headers = headers
+        self._timeout = httpx.Timeout(timeout, connect=self._connect_timeout)
         self._transport = transport  # (the streamed polls' blocking client uses it too: MockTransport serves both)
+        self._async_http: httpx.AsyncClient | None = None  # the other endpoints' (see `_http`)
         self._poll_http: httpx.Client | None = None  # the streamed polls' (see `messages`)
         self._poll_lock = threading.Lock()
         self._poll_thread = _PollThread()
@@ -191,8 +187,20 @@ class TempMailClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """Made on first use: loading the CA certificates takes ~40 ms, which the reader's start-up need not wait
+        for (its first requests are polls, made on the poll thread's own client)."""
+        if self._async_http is None:
+            self._async_http = httpx.AsyncClient(
+                base_url=self.base_url, headers=self._headers, timeout=self._timeout, transport=self._transport,
+                follow_redirects=False,  # a redirect could carry the key's header to another host
+            )
+        return self._async_http
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._async_http is not None:
+            await self._async_http.aclose()
         self._poll_thread.close()
         with self._poll_lock:
             poll_http, self._poll_http = self._poll_http, None
@@ -279,8 +287,8 @@ class TempMailClient:
         pay. Its connections are kept between polls (threads use it one after another)."""
         with self._poll_lock:
             if self._poll_http is None:
-                self._poll_http = httpx.Client(base_url=self.base_url, headers=self._http.headers,
-                                               timeout=self._http.timeout, transport=self._transport,
+                self._poll_http = httpx.Client(base_url=self.base_url, headers=self._headers,
+                                               timeout=self._timeout, transport=self._transport,
                                                follow_redirects=False)
             return self._poll_http
 
@@ -430,7 +438,7 @@ class TempMailClient:
             self.quota = quota
 
     def _secret(self) -> str:
-        return self._http.headers.get("authorization", "").removeprefix("Bearer ")
+        return self._headers.get("authorization", "").removeprefix("Bearer ")
 
     def _host(self) -> str:
         """host[:port] as given ("Could not connect to 127.0.0.1" would hide which server)."""
