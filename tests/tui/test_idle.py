@@ -217,3 +217,33 @@ async def test_the_status_line_speaks_of_the_box_in_view_and_other_boxes_polls_l
         assert emulator.quota_used > 4 and "quota 49.9k of 50k left" in line
         assert len(renders) == drawn and screen_text(app).splitlines()[-2] == line
         assert f"checked {datetime.fromtimestamp(status.state.last_poll).strftime('%H:%M:%S')}" in line
+
+
+
+async def test_the_first_frame_shows_the_rows_stored(emulator, tmp_path, monkeypatch):
+    """The boxes and the first rows are read from the store before the first frame: it paints them, not an empty
+    list followed by a second paint of the whole screen. (The server answers late: the rows are the store's.)"""
+    from textual._compositor import Compositor
+
+    from tmail_tui.tui.widgets.message_list import MessageList
+
+    from .helpers import make_app
+    from .test_big_box import old_mail
+    from .test_reader import SIZE, with_box
+
+    app = make_app(emulator, tmp_path)
+    address = with_box(emulator, app)
+    app.store.record_poll(address, old_mail(address, 3))
+    emulator.add_fault("slow", count=1, path="/api/messages", delay=2.0)
+    at_first_frame: list[int] = []
+    real = Compositor.render_full_update
+
+    def full_update(self, *args, **kwargs):
+        if not at_first_frame:
+            at_first_frame.append(app.screen.query_one(MessageList).row_count)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Compositor, "render_full_update", full_update)
+    async with app.run_test(size=SIZE):
+        pass
+    assert at_first_frame == [3]
