@@ -219,7 +219,6 @@ async def test_the_status_line_speaks_of_the_box_in_view_and_other_boxes_polls_l
         assert f"checked {datetime.fromtimestamp(status.state.last_poll).strftime('%H:%M:%S')}" in line
 
 
-
 async def test_the_first_frame_shows_the_rows_stored(emulator, tmp_path, monkeypatch):
     """The boxes and the first rows are read from the store before the first frame: it paints them, not an empty
     list followed by a second paint of the whole screen. (The server answers late: the rows are the store's.)"""

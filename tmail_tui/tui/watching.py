@@ -11,7 +11,10 @@ is told on the screen and the loop starts again RESTART_AFTER seconds later, in 
 The events the watcher yields in one go (a poll's end: checked, what it stored, the quota, the next check) travel
 together, as one `WatcherEvents`, and the mail screen handles them in order. One message per event cost the UI
 thread a task wake-up and a dispatch each, four or five a poll, and the status line repainted once for all of them
-only by waiting for the last.
+only by waiting for the last. A batch that changes nothing the reader shows (another box's poll went well, the
+schedule moved but not the box in view's next check, the quota moved by a request while the line counts thousands)
+is held back and goes with the next batch that does: with 20 boxes watched, most polls are of boxes out of view,
+and each hand-over wakes the UI thread (issue 12: idle).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections.abc import AsyncIterator, Callable
 from textual.message import Message
 
 from .. import watcher
+from .widgets.status_line import quota_left
 
 RESTART_AFTER = 5.0  # seconds before a watcher that died of a bug is started again
 STOP_WAIT = 5.0  # seconds the reader's exit waits for the watcher to give up its claims
@@ -66,34 +70,56 @@ class WatcherThread:
         self._loop = asyncio.new_event_loop()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._held: list[watcher.Event] = []  # quiet events not handed over yet (see `_hand_over`)
+        self._shown: tuple[object, ...] | None = None  # what the reader shows of the last Scheduled
+        self._quota_left: tuple[object, ...] | None = None  # ...and of the last QuotaChanged
         watched.attach(self._loop, self._ui)
         self._thread = threading.Thread(target=self._run, name="tmail-watcher", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        loop = self._loop
-        asyncio.set_event_loop(loop)
-        try:
-            self._task = loop.create_task(self._watch())
-            loop.run_until_complete(self._task)
-        except asyncio.CancelledError:
-            pass
-        finally:
+        # (closing the runner ends what the loop left: a poll's tasks cut short, its threads)
+        with asyncio.Runner(loop_factory=lambda: self._loop) as runner:
             try:
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.run_until_complete(loop.shutdown_default_executor())
-            finally:
-                loop.close()
+                runner.run(self._watch())
+            except asyncio.CancelledError:
+                pass
 
     async def _watch(self) -> None:
+        self._task = asyncio.current_task()
         if self._stopping:
             return
         while True:
             try:
-                await forward(self.watcher.events(), self._to_ui(self._post))
+                await forward(self.watcher.events(), self._hand_over)
             except Exception as exc:  # noqa: BLE001 - a bug: said on the screen, and the loop starts again
                 self._to_ui(self._failed)(exc)
                 await asyncio.sleep(RESTART_AFTER)
+
+    def _hand_over(self, batch: Batch) -> None:
+        """A batch goes to the reader, with the quiet ones held before it, unless it is all quiet too."""
+        self._held += batch
+        if all([self._quiet(event) for event in batch]):  # (each one looked at: `_quiet` keeps what is shown)
+            return
+        held, self._held = tuple(self._held), []
+        self._to_ui(self._post)(held)
+
+    def _quiet(self, event: watcher.Event) -> bool:
+        """An event that changes nothing the reader shows: it speaks of the box in view (the status line) and of
+        every box's mail and problems, not of other boxes' quiet polls."""
+        in_view = self.watcher.in_view
+        match event:
+            case watcher.PollSucceeded():
+                return event.address != in_view and not event.recovered
+            case watcher.PollSlow() | watcher.PollLeft():
+                return event.address != in_view
+            case watcher.Scheduled():
+                shown, self._shown = self._shown, (event.in_view_at, event.paused_until, event.stretch > 1)
+                return shown == self._shown
+            case watcher.QuotaChanged():  # (its reset is the line's own to count down)
+                left, self._quota_left = self._quota_left, (quota_left(event.quota), event.quota.reset)
+                return left == self._quota_left
+        return False
 
     def _to_ui(self, call: Callable[[object], None]) -> Callable[[object], None]:
         def hand_over(item: object) -> None:

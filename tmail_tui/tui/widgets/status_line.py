@@ -127,13 +127,21 @@ class StatusLine(Widget):
             text.append(f" · next {datetime.fromtimestamp(state.next_poll).strftime('%H:%M:%S')}")
             if state.slowed:
                 text.append(" (slowed: quota low)", style="yellow")
-        quota = state.quota
-        if quota is not None and quota.remaining is not None and quota.remaining >= 0:
-            of = f" of {count(quota.limit)}" if quota.limit else ""
-            text.append(f" · quota {count(quota.remaining)}{of} left")
+        left = quota_left(state.quota)
+        if left:
+            text.append(f" · quota {left}")
             if reset:
                 text.append(f", resets in {reset}")
         return text
+
+
+def quota_left(quota: Quota | None) -> str:
+    """The quota as the line says it ("49.8k of 50k left"; "" when unknown): a request spent while over a thousand
+    are left usually changes nothing here, and then a poll of a box out of view shows nothing at all."""
+    if quota is None or quota.remaining is None or quota.remaining < 0:
+        return ""
+    of = f" of {count(quota.limit)}" if quota.limit else ""
+    return f"{count(quota.remaining)}{of} left"
 
 
 def count(requests: int) -> str:
