@@ -3,6 +3,7 @@ meanwhile; a filter searches all of it."""
 
 from __future__ import annotations
 
+from tmail_tui import watcher as watcher_module
 from tmail_tui.api.models import Message
 from tmail_tui.tui.screens import mail
 from tmail_tui.tui.widgets.message_list import MessageList
@@ -70,3 +71,25 @@ async def test_a_filter_searches_the_whole_box(emulator, tmp_path, monkeypatch):
         assert "Old message 991 receipt" in lines(messages)[0] and messages.border_subtitle == "111 of 1000"
         await pilot.press("end")
         assert "Old message 1 receipt" in lines(messages)[-1]
+
+
+async def test_new_mail_a_page_read_after_the_last_count_already_holds_is_counted(emulator, tmp_path):
+    """Another process stores a message between the list's count and a page read: the page shows it, the count
+    does not include it. When its MailArrived comes, the list counts again, not only replaces the row it holds,
+    or the oldest row would be cut off for good (seen with a reader beside `tmail watch`)."""
+    app = make_app(emulator, tmp_path, fast=3600, in_view=3600, background=3600)
+    address = with_box(emulator, app)
+    app.store.record_poll(address, old_mail(address, 3))
+    async with app.run_test(size=SIZE) as pilot:
+        messages = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: messages.row_count == 3, what="the stored rows")
+        late = Message.from_api({"id": "late", "to": address, "subject": "Stored by another process",
+                                 "from": "Elsewhere", "from_email": "x@example.org",
+                                 "receivedAt": "2026-02-01 00:00:00"})
+        app.store.record_poll(address, old_mail(address, 3) + [late])
+        messages._forget()  # (as a count's result does) the next page read is the store's now: 4 rows, count 3
+        assert messages.row(0).subject == "Stored by another process" and messages.row_count == 3
+        [row] = app.store.summaries(address, ["late"])
+        app.screen.mail_arrived(watcher_module.MailArrived((row,)))
+        await wait_for(pilot, lambda: messages.row_count == 4, what="the count with the late message")
+        assert [r.subject for r in messages.rows][-1] == "Old message 0"

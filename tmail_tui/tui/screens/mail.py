@@ -254,17 +254,17 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
 
     def mail_arrived(self, event: watched.MailArrived) -> None:
         rows = event.rows
-        self.rows_changed(rows)
+        self.rows_changed(rows, new=True)
         self.announce(rows)
         if self.armed:
             self.check_armed(rows)
         if self.app.config.on_new_mail:
             self.run_hooks(rows)
 
-    def rows_changed(self, rows: tuple[Summary, ...], under_way: bool = False) -> None:
+    def rows_changed(self, rows: tuple[Summary, ...], under_way: bool = False, new: bool = False) -> None:
         shown = [row for row in rows if row.mailbox == self.messages.box]
         if shown:
-            self.messages.upsert(shown)
+            self.messages.upsert(shown, new)
             if self.reader.message is None:
                 self.reader.show_hint(HINT_PICK)
         self.refresh_counts({row.mailbox for row in rows})

@@ -137,12 +137,16 @@ class MessageList(VirtualList):
             self.count_later(self.box, self.row_filter, self.edits, None)
         self.border_subtitle = f"{len(first)}{'+' if len(first) == PAGE else ''} of {self.total}"
 
-    def upsert(self, rows: Iterable[Summary]) -> None:
+    def upsert(self, rows: Iterable[Summary], new: bool = False) -> None:
         """New or changed messages from a poll: a row on a read page is replaced (and repainted if shown); new
         ones are counted again in a thread. A highlight on the top row follows the newest mail (watching a box for
-        a code, the code is where the highlight is); anywhere else it stays with its message."""
+        a code, the code is where the highlight is); anywhere else it stays with its message.
+
+        `new`: mail that arrived. It is counted again even when a read page holds it already: a page read after the
+        last count (another process stored the message meanwhile) shows it while the count does not include it,
+        and replacing it in place would leave the list one row short for good."""
         self.edits += 1
-        unseen = False
+        unseen = new
         places = self._cached_places()
         for row in rows:
             place = places.get(row.id)
