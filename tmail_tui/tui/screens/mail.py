@@ -131,7 +131,7 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
             if box is not None:
                 self._show_rows(box, *self._first_rows(box.address))
         except StoreError:
-            self.load_boxes(first_load=True)  # (in a thread, which says nothing either: as every later load)
+            self.load_boxes(first_load=True)  # (then in a thread, as every later load)
         if self.app.demo:
             self.set_interval(DEMO_CHECK, self.keep_demo_alive)
 
@@ -216,9 +216,11 @@ class MailScreen(MailboxActions, MessageActions, ArchiveActions, Arming, Screen[
 
     @on(MailboxList.Highlighted, "#boxes")
     def box_highlighted(self) -> None:
+        # A reload of the sidebar that kept the box in view changes nothing here: its rows are on screen, and its
+        # changes come as the watcher's events.
         box = self.selected_box
-        if box is None or box.address != self.app.watcher.in_view:  # (a reload that kept the box in view: its rows
-            self.show_box()                                            # are on screen, its changes come as events)
+        if box is None or box.address != self.app.watcher.in_view:
+            self.show_box()
 
     @on(MailboxList.Selected, "#boxes")
     def box_selected(self) -> None:
