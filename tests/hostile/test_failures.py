@@ -94,7 +94,8 @@ async def test_box_expiring_while_reading_keeps_its_mail(emulator, tmp_path):
         del emulator.boxes[address]  # gone on the server (expired or deleted elsewhere)
         await wait_for(pilot, lambda: any("has expired; its mail stays here" in n for n in notifications(app)))
         assert "read me later" in lines(messages)[0]
-        assert "expired" in lines(app.screen.query_one(MailboxList))[1]
+        # (the sidebar follows from the store, a moment later: the watcher reports the boxes changed after its look)
+        await wait_for(pilot, lambda: "expired" in lines(app.screen.query_one(MailboxList))[1], what="the row")
         assert app.store.box(address).gone_at is not None
 
 
