@@ -821,7 +821,9 @@ class Store:
 
         Next to a page already read, give its last key (`after`) or first (`before`): the read seeks from there
         through the index whatever the position. Otherwise it counts from the nearer end (`total` rows in all), so
-        the first and last pages are as quick as any; a jump to the middle of a million costs ~0.1 s once.
+        the first and last pages are as quick as any; a jump to the middle of a million costs ~0.1 s once. The first
+        page is always read from the newest end, and a read from the oldest end needs `total` exact: the last page
+        of 1,001 rows is one row, not the last hundred.
         """
         where, args = _where(row_filter)
         base = f"SELECT {self._SUMMARY_COLUMNS}, fetched_at FROM messages WHERE mailbox=?{where}"
@@ -832,8 +834,10 @@ class Store:
                 rows = _seek(db, base, args, after, limit, forward=True)
             elif before is not None:
                 rows = _seek(db, base, args, before, limit, forward=False)[::-1]
-            elif start + limit / 2 <= total / 2:
+            elif start == 0 or start + limit / 2 <= total / 2:
                 rows = db.execute(base + self._NEWEST_FIRST + " LIMIT ? OFFSET ?", (*args, limit, start)).fetchall()
+            elif start >= total:
+                rows = []  # (past the end: the list's count is older than the box)
             else:
                 skip = max(total - start - limit, 0)
                 rows = db.execute(base + _OLDEST_FIRST + " LIMIT ? OFFSET ?",

@@ -93,3 +93,17 @@ async def test_new_mail_a_page_read_after_the_last_count_already_holds_is_counte
         app.screen.mail_arrived(watcher_module.MailArrived((row,)))
         await wait_for(pilot, lambda: messages.row_count == 4, what="the count with the late message")
         assert [r.subject for r in messages.rows][-1] == "Old message 0"
+
+
+async def test_the_last_page_read_afresh_holds_the_oldest_rows(emulator, tmp_path):
+    """A page read with no page beside it (after a recount forgot them all) counts from the nearer end; the last
+    page of 1,001 rows is one row. Read as the last hundred, the highlight at the end jumped a hundred rows up."""
+    app = make_app(emulator, tmp_path, fast=3600, in_view=3600, background=3600)
+    address = with_box(emulator, app)
+    app.store.record_poll(address, old_mail(address, 1001))
+    async with app.run_test(size=SIZE) as pilot:
+        messages = app.screen.query_one(MessageList)
+        await wait_for(pilot, lambda: messages.row_count == 1001, what="the stored rows")
+        messages._forget()  # (as a count's result does)
+        assert messages.row(1000).subject == "Old message 0"
+        assert messages.row(998).subject == "Old message 2"

@@ -200,7 +200,7 @@ class MessageList(VirtualList):
     def _read(self, start: int, limit: int, total: int, **near) -> tuple[list[Summary], list[PageKey]]:
         if self.store is None or self.box is None:
             return [], []
-        return self.store.page(self.box, start, limit, max(total, start + limit), self.row_filter, **near)
+        return self.store.page(self.box, start, limit, total, self.row_filter, **near)
 
     def _keep(self, page: int, rows: list[Summary], keys: list[PageKey]) -> None:
         self._pages[page] = rows
