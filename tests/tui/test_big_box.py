@@ -8,7 +8,7 @@ from tmail_tui.api.models import Message
 from tmail_tui.tui.screens import mail
 from tmail_tui.tui.widgets.message_list import MessageList
 
-from .helpers import lines, make_app, wait_for
+from .helpers import lines, make_app, rows_shown, wait_for
 from .test_reader import plain, with_box
 
 SIZE = (120, 36)
@@ -73,16 +73,21 @@ async def test_a_filter_searches_the_whole_box(emulator, tmp_path, monkeypatch):
         assert "Old message 1 receipt" in lines(messages)[-1]
 
 
+def stored_only(emulator, tmp_path, count: int):
+    """An app whose box holds `count` stored messages and is polled hourly: its rows are the store's."""
+    app = make_app(emulator, tmp_path, fast=3600, in_view=3600, background=3600)
+    address = with_box(emulator, app)
+    app.store.record_poll(address, old_mail(address, count))
+    return app, address
+
+
 async def test_new_mail_a_page_read_after_the_last_count_already_holds_is_counted(emulator, tmp_path):
     """Another process stores a message between the list's count and a page read: the page shows it, the count
     does not include it. When its MailArrived comes, the list counts again, not only replaces the row it holds,
     or the oldest row would be cut off for good (seen with a reader beside `tmail watch`)."""
-    app = make_app(emulator, tmp_path, fast=3600, in_view=3600, background=3600)
-    address = with_box(emulator, app)
-    app.store.record_poll(address, old_mail(address, 3))
+    app, address = stored_only(emulator, tmp_path, 3)
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 3, what="the stored rows")
+        messages = await rows_shown(pilot, 3)
         late = Message.from_api({"id": "late", "to": address, "subject": "Stored by another process",
                                  "from": "Elsewhere", "from_email": "x@example.org",
                                  "receivedAt": "2026-02-01 00:00:00"})
@@ -98,12 +103,9 @@ async def test_new_mail_a_page_read_after_the_last_count_already_holds_is_counte
 async def test_the_last_page_read_afresh_holds_the_oldest_rows(emulator, tmp_path):
     """A page read with no page beside it (after a recount forgot them all) counts from the nearer end; the last
     page of 1,001 rows is one row. Read as the last hundred, the highlight at the end jumped a hundred rows up."""
-    app = make_app(emulator, tmp_path, fast=3600, in_view=3600, background=3600)
-    address = with_box(emulator, app)
-    app.store.record_poll(address, old_mail(address, 1001))
+    app, _ = stored_only(emulator, tmp_path, 1001)
     async with app.run_test(size=SIZE) as pilot:
-        messages = app.screen.query_one(MessageList)
-        await wait_for(pilot, lambda: messages.row_count == 1001, what="the stored rows")
+        messages = await rows_shown(pilot, 1001)
         messages._forget()  # (as a count's result does)
         assert messages.row(1000).subject == "Old message 0"
         assert messages.row(998).subject == "Old message 2"
