@@ -275,7 +275,7 @@ async def unchanged_poll_in_app(folder: Path, store: Path, server: AnswerServer,
             spent = time.thread_time() - before
             if keys:
                 worst.append(max(answered, default=0.0))
-            await asyncio.sleep(0.25)  # (as before: polls not back to back)
+            await asyncio.sleep(0.25)  # (outside the window: the next poll a moment later, not back to back)
             return spent
 
         await one_poll(keys=False)  # the first poll starts the client's thread and pools: not counted

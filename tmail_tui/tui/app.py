@@ -2,8 +2,8 @@
 
 Data flows one way: the watcher (one loop in a thread of its own, owned here) polls and writes the store, and its
 events go to the mail screen as Textual messages (tui/watching.py); the screen routes them to widgets, which only
-render. Actions call the
-workflows (core/mailboxes.py), which write the store; the watcher then reports what changed like any other change.
+render. Actions call the workflows (core/mailboxes.py), which write the store; the watcher then reports what changed
+like any other change.
 
 Start-up (issue 12: a fresh process to its first frame): what the first frame does not need is imported where it is
 used, not here: the archive (its query parser, the code finder's vocabulary), the converter (html2text), the demo's
@@ -43,8 +43,8 @@ from ..sanitize import one_line
 from ..store import Store
 from ..watcher import Watcher
 from .keys import KEYS
-from .watching import RESTART_AFTER, Batch, WatcherEvents, WatcherThread
 from .screens.mail import MailScreen
+from .watching import RESTART_AFTER, Batch, WatcherEvents, WatcherThread
 
 if TYPE_CHECKING:
     from ..archive import Archive

@@ -32,15 +32,15 @@ RESTART_AFTER = 5.0  # seconds before a watcher that died of a bug is started ag
 STOP_WAIT = 5.0  # seconds the reader's exit waits for the watcher to give up its claims
 
 
+Batch = tuple[watcher.Event, ...]
+
+
 class WatcherEvents(Message, bubble=False):
     """For the mail screen alone: bubbling up to the app, which handles none, would double each one's dispatch."""
 
-    def __init__(self, events: tuple[watcher.Event, ...]) -> None:
+    def __init__(self, events: Batch) -> None:
         super().__init__()
         self.events = events
-
-
-Batch = tuple[watcher.Event, ...]
 
 
 async def forward(events: AsyncIterator[watcher.Event], post: Callable[[Batch], None]) -> None:
@@ -99,7 +99,8 @@ class WatcherThread:
     def _hand_over(self, batch: Batch) -> None:
         """A batch goes to the reader, with the quiet ones held before it, unless it is all quiet too."""
         self._held += batch
-        if all([self._quiet(event) for event in batch]):  # (each one looked at: `_quiet` keeps what is shown)
+        quiet = [self._quiet(event) for event in batch]  # (every one looked at: `_quiet` keeps what is shown)
+        if all(quiet):
             return
         held, self._held = tuple(self._held), []
         self._to_ui(self._post)(held)

@@ -27,7 +27,7 @@ from ... import watcher as watched
 from ...api import NetworkError, TmailError
 from ...formatting import sender
 from ...sanitize import one_line
-from ...store import PageKey, RowFilter, StoreError, StoredBox, Summary, normal_address
+from ...store import PageKey, RowFilter, StoredBox, StoreError, Summary, normal_address
 from ..keys import KEYS
 from ..watching import WatcherEvents
 from ..widgets.key_bar import KeyBar

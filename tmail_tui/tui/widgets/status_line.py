@@ -2,15 +2,15 @@
 
 Its state is one `LineState`, changed by the screen through `show(field=...)` as the watcher reports; the line
 repaints when its text changes, and only then (issue 12: idle is cheap). Plain fields, not Textual reactives: a
-poll's end changes three or four of them, and each reactive set cost ~150 calls of Textual's watchers and a rebuild
-of the line, a third of what the UI thread did for an unchanged poll. A repaint of this one line costs ~1.5 ms of Textual's compositor, so the
-line holds no per-second countdown: it says when the next check is due as a time of day ("next 14:02:31"), which
-stays true until the schedule changes, and a poll repaints it once, when it is over. "checking…" shows only for a
-poll the watcher calls slow (`PollSlow`, after a second: a slow network, a big box): a quick poll would only flash
-it. The fields a poll changes (checked, next, quota) are set together, from one message (tui/watching.py), and
-Textual paints the line once for all of them. What moves with the clock (the quota's reset: "resets in 9m 05s"
-moves every second in its last hour, "2d 14h" hourly) wakes the line when it moves, by a timer set for that moment:
-no timer ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
+poll's end changes three or four of them at once, and one call builds the line once, where each reactive set ran
+Textual's watchers and built it again. A repaint of this one line costs ~1.5 ms of Textual's compositor, so the line
+holds no per-second countdown: it says when the next check is due as a time of day ("next 14:02:31"), which stays
+true until the schedule changes, and a poll repaints it once, when it is over. "checking…" shows only for a poll the
+watcher calls slow (`PollSlow`, after a second: a slow network, a big box): a quick poll would only flash it. The
+fields a poll changes (checked, next, quota) are set together, from one message (tui/watching.py), and Textual
+paints the line once for all of them. What moves with the clock (the quota's reset: "resets in 9m 05s" moves every
+second in its last hour, "2d 14h" hourly) wakes the line when it moves, by a timer set for that moment: no timer
+ticks every second (a Textual timer's tick costs ~0.2 ms doing nothing).
 A change repaints only if it changes the text: the screen shows the box in view's checks, not every box's, and the
 quota is counted in thousands while over a thousand are left ("49.8k of 50k"), so the poll of a box in the
 background, which spends one request of the quota, moves nothing on the line (and sets no timer). The timer is
